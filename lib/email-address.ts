@@ -1,0 +1,56 @@
+import { domainToASCII } from 'node:url';
+
+/** An e-mail address as the responder uses it: checked and normalised once, at the edge. */
+export interface EmailAddress {
+  /** The local part exactly as the client sent it (trimmed). */
+  readonly localPart: string;
+  /** Lower case, punycode, no trailing dot. */
+  readonly domain: string;
+  /** `localPart@domain`: what the answer shows and login names are made of. */
+  readonly address: string;
+  /** The mailbox item id: local part lower-cased (the contract compares it case-insensitively). */
+  readonly mailboxId: string;
+}
+
+// RFC 5321 limits, counted in octets of the normalised form.
+const MAX_LOCAL_PART = 64;
+const MAX_DOMAIN = 253;
+const MAX_ADDRESS = 254;
+const MAX_LABEL = 63;
+
+// C0, DEL and C1 controls; never part of an address we answer for.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Characters the URL parser behind domainToASCII would interpret (percent-decoding,
+// ports, paths) rather than reject; a domain never contains them.
+const URL_SYNTAX = /[\s%/\\?#@[\]:]/;
+const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
+const octets = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Normalises a domain name: one trailing dot removed, lower case, IDN to punycode.
+ * Returns undefined for anything that is not a valid host name.
+ */
+export function normaliseDomain(raw: string): string | undefined {
+  const withoutDot = raw.endsWith('.') ? raw.slice(0, -1) : raw;
+  if (withoutDot === '' || CONTROL.test(withoutDot) || URL_SYNTAX.test(withoutDot)) return undefined;
+  const ascii = domainToASCII(withoutDot);
+  if (ascii === '' || ascii.length > MAX_DOMAIN) return undefined;
+  const labels = ascii.split('.');
+  if (!labels.every((label) => label.length <= MAX_LABEL && LDH_LABEL.test(label))) return undefined;
+  return ascii;
+}
+
+/** Parses and validates an address as sent in `EMailAddress`; undefined when invalid. */
+export function parseEmailAddress(raw: string): EmailAddress | undefined {
+  const text = raw.trim();
+  const at = text.indexOf('@');
+  if (at <= 0 || at !== text.lastIndexOf('@')) return undefined;
+  const localPart = text.slice(0, at);
+  if (CONTROL.test(localPart) || octets(localPart) > MAX_LOCAL_PART) return undefined;
+  const domain = normaliseDomain(text.slice(at + 1));
+  if (domain === undefined) return undefined;
+  const address = `${localPart}@${domain}`;
+  if (octets(address) > MAX_ADDRESS) return undefined;
+  return { localPart, domain, address, mailboxId: `${localPart.toLowerCase()}@${domain}` };
+}

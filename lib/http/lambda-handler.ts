@@ -1,0 +1,52 @@
+import type { RequestLogLine, LogSink } from '../observability/request-log';
+import { adaptEvent, type LambdaHttpEvent, type LambdaHttpResult } from './lambda-event';
+import type { RouteMethod } from './router';
+import type { HttpResponse, LogFields } from './types';
+
+export type LambdaHttpHandler = (event: LambdaHttpEvent) => Promise<LambdaHttpResult>;
+
+export interface LambdaHandlerDeps {
+  readonly route: RouteMethod;
+  readonly log: LogSink;
+  /** The answer to anything that throws: a 603 document, rendered without the request. */
+  readonly failure: () => HttpResponse;
+}
+
+/** `TypeError at lib/pox/render.ts:42`: enough to find a bug, with no message text that might quote input. */
+function describeError(error: unknown): string {
+  const name = error instanceof Error ? error.name : typeof error;
+  const frame = error instanceof Error ? /\(([^()]+:\d+):\d+\)/.exec(error.stack ?? '')?.[1] : undefined;
+  return frame ? `${name} at ${frame.replace(/^.*\/(lib|functions)\//, '$1/')}` : name;
+}
+
+/** The thin outer layer: adapt the event, route, answer, and write one log line. Nothing escapes it. */
+export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHttpHandler {
+  return async (event) => {
+    const started = performance.now();
+    const fields: LogFields = {};
+    let adapted: ReturnType<typeof adaptEvent> = undefined;
+    let response: HttpResponse;
+    let level: RequestLogLine['level'] = 'info';
+    try {
+      adapted = adaptEvent(event);
+      if (!adapted) throw new TypeError('unsupported event shape');
+      response = await deps.route(adapted.request, fields);
+      if (fields.itemProblem) level = 'warn';
+    } catch (error) {
+      fields.error = describeError(error);
+      fields.outcome = 'error';
+      fields.errorCode = 603;
+      level = 'error';
+      response = deps.failure();
+    }
+    deps.log({
+      level,
+      method: adapted?.request.method ?? 'unknown',
+      status: response.status,
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      ...fields,
+    });
+    if (adapted) return adapted.toResult(response);
+    return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
+  };
+}

@@ -1,0 +1,30 @@
+/** A request as the routes see it, whatever AWS service delivered it. */
+export interface HttpRequest {
+  /** Upper case. */
+  readonly method: string;
+  /** The path as sent, without the query string. */
+  readonly path: string;
+  /** Header names lower case; repeated headers joined with ", ". */
+  readonly headers: ReadonlyMap<string, string>;
+  readonly query: URLSearchParams;
+  /** Decoded body bytes (base64 already undone); empty when there is none. */
+  readonly body: Uint8Array;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** '' for no body. */
+  readonly body: string;
+}
+
+/** What one request contributes to its log line (behaviour.md "What the logs may hold"). */
+export interface LogFields {
+  route?: string;
+  outcome?: string;
+  errorCode?: number;
+  domain?: string;
+  localPartHash?: string;
+  itemProblem?: { item: string; path: string; reason: string };
+  error?: string;
+}

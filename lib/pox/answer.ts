@@ -1,0 +1,71 @@
+import type { EmailAddress } from '../email-address';
+import type { TenantLookup } from '../tenants/resolve';
+import type { ItemProblem } from '../tenants/validate';
+import type { PoxRequest } from './parse-request';
+import { compileMobileSyncSettings, effectiveProtocols, renderRedirect, renderPoxSettings } from './render';
+import { fillTemplate } from './template';
+import type { PoxErrorCode } from './vocabulary';
+
+// Rows 5 to 11 of behaviour.md's POX table: from a looked-up tenant to the
+// answer. Rows 1 to 4 (size, parsing, schema, store failures) are decided
+// before a tenant exists.
+
+export type PoxOutcome = 'settings' | 'mobileSync' | 'redirectAddr' | 'redirectUrl' | 'error' | 'notHosted';
+
+export interface PoxAnswer {
+  readonly status: number;
+  /** '' for an empty body. */
+  readonly body: string;
+  readonly outcome: PoxOutcome;
+  readonly errorCode?: PoxErrorCode;
+  /** The contract breach behind a 602, for the log. */
+  readonly problem?: ItemProblem;
+}
+
+/** Renders an error document with the current time and the responder's id. */
+export type ErrorRenderer = (code: PoxErrorCode) => string;
+
+export const errorAnswer = (status: number, code: PoxErrorCode, renderError: ErrorRenderer, problem?: ItemProblem): PoxAnswer => ({
+  status,
+  body: renderError(code),
+  outcome: 'error',
+  errorCode: code,
+  ...(problem ? { problem } : {}),
+});
+
+/** Answer to a parsed POST request (rows 5–11). */
+export function answerPoxRequest(lookup: TenantLookup, request: PoxRequest, renderError: ErrorRenderer): PoxAnswer {
+  if (lookup.kind === 'notHosted') return errorAnswer(404, 500, renderError);
+  if (lookup.kind === 'invalid') return errorAnswer(200, 602, renderError, lookup.problem);
+  const { tenant } = lookup;
+  const { address } = request;
+
+  if (request.schema === 'mobileSync') {
+    const activeSync = tenant.settings.activeSync;
+    if (!activeSync) return errorAnswer(200, 601, renderError);
+    return { status: 200, body: fillTemplate(compileMobileSyncSettings(tenant, activeSync.url), address), outcome: 'mobileSync' };
+  }
+  const redirectAddr = tenant.mailbox?.redirectAddr;
+  if (redirectAddr !== undefined) return { status: 200, body: renderRedirect('redirectAddr', redirectAddr), outcome: 'redirectAddr' };
+  return answerSettings(lookup, address, renderError);
+}
+
+/** Answer to a bodiless GET for the domain named by `Host`: rows 5–11 without an address. */
+export function answerDomainRequest(lookup: TenantLookup, renderError: ErrorRenderer): PoxAnswer {
+  // Unknown hosts (including a shared SRV target) get an empty 404 so clients try their next candidate.
+  if (lookup.kind === 'notHosted') return { status: 404, body: '', outcome: 'notHosted' };
+  if (lookup.kind === 'invalid') return errorAnswer(200, 602, renderError, lookup.problem);
+  return answerSettings(lookup, undefined, renderError);
+}
+
+function answerSettings(
+  lookup: Extract<TenantLookup, { kind: 'hosted' }>,
+  address: EmailAddress | undefined,
+  renderError: ErrorRenderer,
+): PoxAnswer {
+  const { tenant } = lookup;
+  const redirectUrl = tenant.settings.redirectUrl;
+  if (redirectUrl !== undefined) return { status: 200, body: renderRedirect('redirectUrl', redirectUrl), outcome: 'redirectUrl' };
+  if (effectiveProtocols(tenant).length === 0) return errorAnswer(200, 501, renderError);
+  return { status: 200, body: renderPoxSettings(tenant, address), outcome: 'settings' };
+}

@@ -1,0 +1,86 @@
+import { normaliseDomain, type EmailAddress } from '../email-address';
+import { NO_STORE, emptyResponse, xmlResponse } from '../http/responses';
+import type { HttpRequest, HttpResponse, LogFields } from '../http/types';
+import { localPartHash } from '../observability/request-log';
+import { TenantStoreError } from '../tenants/dynamodb';
+import { isMailboxId } from '../tenants/model';
+import type { TenantLookup } from '../tenants/resolve';
+import type { ItemProblem } from '../tenants/validate';
+import { answerDomainRequest, answerPoxRequest, errorAnswer, type ErrorRenderer, type PoxAnswer } from './answer';
+import { parsePoxRequest } from './parse-request';
+
+/** A real request is well under 1 KiB; anything this large is not one. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+// Domain-level GET answers are the same for everyone; let clients keep them briefly.
+const GET_CACHE_CONTROL = 'max-age=300';
+
+export interface PoxEndpointDeps {
+  readonly lookupTenant: (domain: string, mailboxId?: string) => Promise<TenantLookup>;
+  readonly renderError: ErrorRenderer;
+}
+
+/** The domain a bodiless GET is for: `Host` without port and one leading `autodiscover.` label. */
+export function domainFromHost(host: string | undefined, label = 'autodiscover.'): string | undefined {
+  if (!host) return undefined;
+  const withoutPort = host.replace(/:\d+$/, '').toLowerCase();
+  const bare = withoutPort.startsWith(label) ? withoutPort.slice(label.length) : withoutPort;
+  return normaliseDomain(bare);
+}
+
+/** A mailbox problem names its domain and local-part hash, never the address (behaviour.md). */
+function loggableProblem(problem: ItemProblem): NonNullable<LogFields['itemProblem']> {
+  if (!isMailboxId(problem.id)) return { item: problem.id, path: problem.path, reason: problem.reason };
+  const at = problem.id.lastIndexOf('@');
+  const item = `mailbox ${localPartHash(problem.id.slice(0, at))}@${problem.id.slice(at + 1)}`;
+  return { item, path: problem.path, reason: problem.reason };
+}
+
+function record(log: LogFields, answer: PoxAnswer): PoxAnswer {
+  log.outcome = answer.outcome;
+  if (answer.errorCode !== undefined) log.errorCode = answer.errorCode;
+  if (answer.problem) log.itemProblem = loggableProblem(answer.problem);
+  return answer;
+}
+
+async function withTenant(
+  deps: PoxEndpointDeps,
+  domain: string,
+  address: EmailAddress | undefined,
+  answer: (lookup: TenantLookup) => PoxAnswer,
+): Promise<PoxAnswer> {
+  let lookup: TenantLookup;
+  try {
+    lookup = await deps.lookupTenant(domain, address?.mailboxId);
+  } catch (error) {
+    if (error instanceof TenantStoreError) return errorAnswer(503, 603, deps.renderError);
+    throw error;
+  }
+  return answer(lookup);
+}
+
+/** POST: the full decision table of behaviour.md. */
+export async function handlePoxPost(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): Promise<HttpResponse> {
+  const toResponse = (answer: PoxAnswer) => xmlResponse(answer.status, record(log, answer).body, NO_STORE);
+  if (request.body.byteLength > MAX_BODY_BYTES) return toResponse(errorAnswer(413, 600, deps.renderError));
+
+  const parsed = parsePoxRequest(request.body, request.headers.get('content-type'));
+  if (!parsed.ok) return toResponse(errorAnswer(200, parsed.errorCode, deps.renderError));
+  const { address } = parsed.request;
+  log.domain = address.domain;
+  log.localPartHash = localPartHash(address.localPart);
+  return toResponse(await withTenant(deps, address.domain, address, (lookup) => answerPoxRequest(lookup, parsed.request, deps.renderError)));
+}
+
+/** GET (and HEAD): domain-level settings for the domain named by `Host`. */
+export async function handlePoxGet(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): Promise<HttpResponse> {
+  const domain = domainFromHost(request.headers.get('host'));
+  if (domain === undefined) {
+    log.outcome = 'notHosted';
+    return emptyResponse(404);
+  }
+  log.domain = domain;
+  const answer = record(log, await withTenant(deps, domain, undefined, (lookup) => answerDomainRequest(lookup, deps.renderError)));
+  if (answer.body === '') return emptyResponse(answer.status);
+  return xmlResponse(answer.status, answer.body, answer.status === 200 && answer.outcome !== 'error' ? GET_CACHE_CONTROL : NO_STORE);
+}

@@ -1,0 +1,150 @@
+import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
+import type { EmailAddress } from '../email-address';
+import type { ProtocolEntry } from '../tenants/model';
+import type { Tenant } from '../tenants/resolve';
+import { compileTemplate, fillTemplate, slot, xmlText, type AnswerTemplate, type SlotName } from './template';
+import {
+  AUTH_ELEMENTS,
+  LOGIN_PLACEHOLDERS,
+  NS,
+  POX_ERRORS,
+  PROTOCOL_DEFAULTS,
+  TLS_ELEMENTS,
+  onOff,
+  type MailProtocolType,
+  type PoxErrorCode,
+} from './vocabulary';
+
+// Every answer is written by xmlbuilder2 with default namespaces only (no
+// prefixes: Thunderbird and Delta Chat match element names literally) and
+// starts with the XML declaration (the EWS Managed API insists on it).
+
+const WRITER_OPTIONS = { prettyPrint: true, indent: '  ' } as const;
+
+type Rows = ReadonlyArray<readonly [element: string, value: string | undefined]>;
+
+function newAnswer(innerNamespace: string): { doc: XMLBuilder; response: XMLBuilder } {
+  const doc = create({ version: '1.0', encoding: 'utf-8' });
+  const response = doc.ele(NS.response, 'Autodiscover').ele(innerNamespace, 'Response');
+  return { doc, response };
+}
+
+/** Appends `<name>value</name>` for each row that has a value, in order. */
+function appendRows(parent: XMLBuilder, rows: Rows): void {
+  for (const [name, value] of rows) if (value !== undefined) parent.ele(name).txt(value);
+}
+
+const write = (doc: XMLBuilder): string => doc.end(WRITER_OPTIONS);
+
+/** Login name template → text with slot markers for the address parts. */
+function loginName(template: string): string {
+  let text = xmlText(template);
+  for (const [placeholder, name] of Object.entries(LOGIN_PLACEHOLDERS)) {
+    text = text.split(placeholder).join(slot(name as SlotName));
+  }
+  return text;
+}
+
+/** Elements only some protocol types carry (SMTPLast and UsePOPAuth: SMTP only, always present). */
+const TYPE_SPECIFIC_ROWS: Readonly<Record<MailProtocolType, (entry: ProtocolEntry) => Rows>> = {
+  IMAP: () => [],
+  POP3: () => [],
+  SMTP: (entry) => [
+    ['UsePOPAuth', onOff(entry.usePopAuth ?? PROTOCOL_DEFAULTS.usePopAuth)],
+    ['SMTPLast', onOff(entry.smtpLast ?? PROTOCOL_DEFAULTS.smtpLast)],
+  ],
+};
+
+/** One `Protocol` block, in the element order of the POX documentation. */
+function protocolRows(entry: ProtocolEntry, login: string | undefined): Rows {
+  const tls = TLS_ELEMENTS[entry.tls];
+  const auth = AUTH_ELEMENTS[entry.auth ?? PROTOCOL_DEFAULTS.auth];
+  return [
+    ['Type', entry.type],
+    ['TTL', entry.ttl?.toString()],
+    ['Server', xmlText(entry.server)],
+    ['Port', String(entry.port)],
+    ['LoginName', login],
+    ['DomainRequired', onOff(entry.domainRequired ?? PROTOCOL_DEFAULTS.domainRequired)],
+    ['DomainName', entry.domainName === undefined ? undefined : xmlText(entry.domainName)],
+    ['SPA', auth.SPA],
+    ['Encryption', tls.Encryption],
+    ['SSL', tls.SSL],
+    ['AuthRequired', auth.AuthRequired],
+    ...TYPE_SPECIFIC_ROWS[entry.type](entry),
+  ];
+}
+
+/** The protocol list in force: the mailbox's own, else the domain's (or alias target's). */
+export const effectiveProtocols = (tenant: Tenant): readonly ProtocolEntry[] =>
+  tenant.mailbox?.protocols ?? tenant.settings.protocols;
+
+/**
+ * The Outlook settings answer for a tenant, with holes for the address.
+ * `forAddress: false` is the domain-level answer to a bodiless GET: no `User`,
+ * no `LoginName`, because the address is unknown.
+ */
+export function compileOutlookSettings(tenant: Tenant, forAddress: boolean): AnswerTemplate {
+  const { doc, response } = newAnswer(NS.outlook);
+  if (forAddress) {
+    const user = response.ele('User');
+    const displayName = tenant.mailbox?.displayName;
+    if (displayName !== undefined) user.ele('DisplayName').txt(xmlText(displayName));
+    user.ele('AutoDiscoverSMTPAddress').txt(slot('address'));
+  }
+  const account = response.ele('Account');
+  appendRows(account, [['AccountType', 'email'], ['Action', 'settings']]);
+  const usernameOverride = tenant.mailbox?.username;
+  for (const entry of effectiveProtocols(tenant)) {
+    const login = forAddress ? loginName(usernameOverride ?? entry.username ?? PROTOCOL_DEFAULTS.username) : undefined;
+    appendRows(account.ele('Protocol'), protocolRows(entry, login));
+  }
+  return compileTemplate(write(doc));
+}
+
+/** The MobileSync settings answer ([MS-ASCMD] Autodiscover) for a domain with `activeSync`. */
+export function compileMobileSyncSettings(tenant: Tenant, activeSyncUrl: string): AnswerTemplate {
+  const { doc, response } = newAnswer(NS.mobileSync);
+  response.ele('Culture').txt('en:us');
+  const user = response.ele('User');
+  const displayName = tenant.mailbox?.displayName;
+  if (displayName !== undefined) user.ele('DisplayName').txt(xmlText(displayName));
+  user.ele('EMailAddress').txt(slot('address'));
+  const server = response.ele('Action').ele('Settings').ele('Server');
+  const url = xmlText(activeSyncUrl);
+  appendRows(server, [['Type', 'MobileSync'], ['Url', url], ['Name', url]]);
+  return compileTemplate(write(doc));
+}
+
+/** `Action` redirectAddr or redirectUrl: the client repeats discovery elsewhere. */
+export function renderRedirect(action: 'redirectAddr' | 'redirectUrl', target: string): string {
+  const { doc, response } = newAnswer(NS.outlook);
+  const element = action === 'redirectAddr' ? 'RedirectAddr' : 'RedirectUrl';
+  appendRows(response.ele('Account'), [['AccountType', 'email'], ['Action', action], [element, xmlText(target)]]);
+  return write(doc);
+}
+
+/** `HH:MM:SS.fffffff` (UTC), the time format Exchange puts in `Error/@Time`. */
+export function errorTime(at: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}.${pad(at.getUTCMilliseconds(), 3)}0000`;
+}
+
+/**
+ * An error document. `Message` comes from the fixed table and `DebugData` is
+ * always empty: nothing from the request ever appears in an error.
+ */
+export function renderPoxError(code: PoxErrorCode, at: Date, responderId: number): string {
+  const { message, responseNs } = POX_ERRORS[code];
+  const { doc, response } = newAnswer(responseNs);
+  const error = response.ele('Error', { Time: errorTime(at), Id: String(responderId >>> 0) });
+  appendRows(error, [['ErrorCode', String(code)], ['Message', message]]);
+  error.ele('DebugData');
+  return write(doc);
+}
+
+/** Convenience for tests and one-off rendering: compile and fill in one step. */
+export function renderPoxSettings(tenant: Tenant, address?: EmailAddress): string {
+  return fillTemplate(compileOutlookSettings(tenant, address !== undefined), address);
+}

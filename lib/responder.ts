@@ -1,0 +1,46 @@
+import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
+import { xmlResponse, NO_STORE } from './http/responses';
+import { createRouter, type Route } from './http/router';
+import type { LogSink } from './observability/request-log';
+import type { ErrorRenderer } from './pox/answer';
+import { handlePoxGet, handlePoxPost, type PoxEndpointDeps } from './pox/endpoint';
+import { renderPoxError } from './pox/render';
+import type { TenantLookup } from './tenants/resolve';
+
+// The whole service as one function of its dependencies: the Lambda entry
+// point, the local server and the tests all build it here.
+
+export interface ResponderDeps {
+  readonly lookupTenant: (domain: string, mailboxId?: string) => Promise<TenantLookup>;
+  readonly log: LogSink;
+  /** `Error/@Id`: an unsigned 32-bit number naming this responder. */
+  readonly responderId: number;
+  readonly now?: () => Date;
+}
+
+/** FNV-1a: a stable 32-bit id from the responder's name, as Exchange derives it from its server name. */
+export function responderIdFromName(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(name, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
+  const now = deps.now ?? (() => new Date());
+  const renderError: ErrorRenderer = (code) => renderPoxError(code, now(), deps.responderId);
+  const pox: PoxEndpointDeps = { lookupTenant: deps.lookupTenant, renderError };
+
+  const poxRoute: Route = {
+    name: 'pox',
+    methods: {
+      POST: (request, log) => handlePoxPost(pox, request, log),
+      GET: (request, log) => handlePoxGet(pox, request, log),
+    },
+  };
+
+  return createLambdaHandler({
+    route: createRouter(new Map([['/autodiscover/autodiscover.xml', poxRoute]])),
+    log: deps.log,
+    failure: () => xmlResponse(503, renderError(603), NO_STORE),
+  });
+}

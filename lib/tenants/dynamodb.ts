@@ -1,0 +1,125 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
+
+// The one module that talks to DynamoDB. The endpoint comes only from the
+// SDK's own conventions (AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL), so the
+// handler, the admin CLI and the tests reach DynamoDB Local, dynalite or AWS
+// without a code path of their own.
+
+export type RawItem = Record<string, unknown>;
+
+/** What the request path needs: read items by id. */
+export interface TenantStore {
+  /** Reads up to 100 items by id in one round trip where possible; missing ids are absent from the map. */
+  getItems(ids: readonly string[]): Promise<Map<string, RawItem>>;
+}
+
+/** What the admin tooling needs on top. */
+export interface TenantTable extends TenantStore {
+  readonly tableName: string;
+  putItem(item: RawItem): Promise<void>;
+  deleteItem(id: string): Promise<void>;
+  scanItems(): AsyncIterable<RawItem>;
+  /** Creates the table as the contract describes it, if it does not exist; for local runs and tests. */
+  ensureTable(): Promise<void>;
+}
+
+export const DEFAULT_TABLE_NAME = 'autodiscover-tenants';
+export const tableNameFromEnv = (): string => process.env.TENANTS_TABLE || DEFAULT_TABLE_NAME;
+
+/** Raised for any DynamoDB failure, so callers can tell "store failed" from "item is bad". */
+export class TenantStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TenantStoreError';
+  }
+}
+
+// Clients give up after ~5 s, so a slow DynamoDB must fail fast: short socket
+// timeouts and one retry keep the worst case well inside the Lambda timeout.
+const CLIENT_TIMEOUTS = { connectionTimeout: 300, requestTimeout: 500 } as const;
+const MAX_ATTEMPTS = 2;
+// BatchGetItem may hand keys back unprocessed under load; retry those a few times.
+const MAX_BATCH_ROUNDS = 3;
+
+export function createDocumentClient(): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    maxAttempts: MAX_ATTEMPTS,
+    requestHandler: CLIENT_TIMEOUTS,
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new TenantStoreError(`DynamoDB ${what} failed: ${(error as Error).name}`, { cause: error });
+  }
+}
+
+export function createTenantTable(tableName = tableNameFromEnv(), documents = createDocumentClient()): TenantTable {
+  async function getItems(ids: readonly string[]): Promise<Map<string, RawItem>> {
+    const found = new Map<string, RawItem>();
+    const unique = [...new Set(ids)];
+    if (unique.length === 1) {
+      const { Item } = await storeCall('GetItem', () => documents.send(new GetCommand({ TableName: tableName, Key: { id: unique[0] } })));
+      if (Item) found.set(unique[0]!, Item);
+      return found;
+    }
+    let keys: Record<string, unknown>[] = unique.map((id) => ({ id }));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === MAX_BATCH_ROUNDS) throw new TenantStoreError('DynamoDB BatchGetItem left keys unprocessed');
+      const output = await storeCall('BatchGetItem', () =>
+        documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } })),
+      );
+      for (const item of output.Responses?.[tableName] ?? []) found.set(String(item.id), item);
+      keys = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  return {
+    tableName,
+    getItems,
+    async putItem(item) {
+      await storeCall('PutItem', () => documents.send(new PutCommand({ TableName: tableName, Item: item })));
+    },
+    async deleteItem(id) {
+      await storeCall('DeleteItem', () => documents.send(new DeleteCommand({ TableName: tableName, Key: { id } })));
+    },
+    async *scanItems() {
+      const pages = paginateScan({ client: documents }, { TableName: tableName });
+      try {
+        for await (const page of pages) yield* page.Items ?? [];
+      } catch (error) {
+        throw new TenantStoreError(`DynamoDB Scan failed: ${(error as Error).name}`, { cause: error });
+      }
+    },
+    async ensureTable() {
+      try {
+        await documents.send(new DescribeTableCommand({ TableName: tableName }));
+        return;
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw new TenantStoreError('DescribeTable failed', { cause: error });
+      }
+      await storeCall('CreateTable', () =>
+        documents.send(
+          new CreateTableCommand({
+            TableName: tableName,
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { AuthMode, MailProtocolType, TlsMode } from '../pox/vocabulary';
+
+// TypeScript shapes of the items described by tenant-item.schema.json. Values
+// of these types have passed validateTenantItem; nothing else constructs them.
+
+export interface ProtocolEntry {
+  readonly type: MailProtocolType;
+  readonly server: string;
+  readonly port: number;
+  readonly tls: TlsMode;
+  readonly auth?: AuthMode;
+  readonly username?: string;
+  readonly domainRequired?: boolean;
+  readonly domainName?: string;
+  readonly ttl?: number;
+  readonly smtpLast?: boolean;
+  readonly usePopAuth?: boolean;
+}
+
+interface Metadata {
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+  readonly note?: string;
+}
+
+export interface HostedDomainItem extends Metadata {
+  readonly id: string;
+  readonly protocols: readonly ProtocolEntry[];
+  readonly provider?: { readonly name?: string; readonly shortName?: string };
+  readonly activeSync?: { readonly url: string };
+  readonly redirectUrl?: string;
+  readonly enabled?: boolean;
+}
+
+export interface AliasDomainItem extends Metadata {
+  readonly id: string;
+  readonly aliasOf: string;
+  readonly enabled?: boolean;
+}
+
+export type DomainItem = HostedDomainItem | AliasDomainItem;
+
+export interface MailboxItem extends Metadata {
+  readonly id: string;
+  readonly displayName?: string;
+  readonly username?: string;
+  readonly protocols?: readonly ProtocolEntry[];
+  readonly redirectAddr?: string;
+}
+
+export type TenantItem = DomainItem | MailboxItem;
+
+export const isMailboxId = (id: string): boolean => id.includes('@');
+export const isAlias = (item: DomainItem): item is AliasDomainItem => 'aliasOf' in item;

@@ -1,0 +1,58 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import schema from './tenant-item.schema.json';
+import type { TenantItem } from './model';
+
+/** One way an item breaks the contract: where, and why, in words an admin can act on. */
+export interface ItemProblem {
+  /** The item's id, or '(no id)'. */
+  readonly id: string;
+  /** Attribute path such as `protocols[2].usePOPAuth`; '' for the item itself. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+export type ItemValidation =
+  | { readonly valid: true; readonly item: TenantItem }
+  | { readonly valid: false; readonly problems: readonly ItemProblem[] };
+
+// Compiled on first use, so importing the handler stays cheap.
+let compiled: ValidateFunction | undefined;
+const validator = (): ValidateFunction =>
+  (compiled ??= new Ajv2020({ allErrors: true, strict: true }).compile(schema));
+
+/** `/protocols/2/port` → `protocols[2].port` */
+function attributePath(pointer: string, child?: string): string {
+  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (child !== undefined) segments.push(child);
+  return segments.reduce((path, s) => (/^\d+$/.test(s) ? `${path}[${s}]` : path ? `${path}.${s}` : s), '');
+}
+
+function describe(error: ErrorObject): { path: string; reason: string } {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { path: attributePath(error.instancePath, String(params.additionalProperty)), reason: 'attribute is not part of the tenant item contract' };
+    case 'required':
+      return { path: attributePath(error.instancePath, String(params.missingProperty)), reason: 'required attribute is missing' };
+    case 'not':
+      return { path: attributePath(error.instancePath), reason: 'allowed on SMTP entries only' };
+    case 'enum':
+      return { path: attributePath(error.instancePath), reason: `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}` };
+    case 'pattern':
+      return { path: attributePath(error.instancePath), reason: 'has an invalid format' };
+    default:
+      return { path: attributePath(error.instancePath), reason: error.message ?? error.keyword };
+  }
+}
+
+/** Checks one item against tenant-item.schema.json (the only definition of the format). */
+export function validateTenantItem(candidate: unknown): ItemValidation {
+  const validate = validator();
+  if (validate(candidate)) return { valid: true, item: candidate as TenantItem };
+  const rawId = (candidate as { id?: unknown } | null)?.id;
+  const id = typeof rawId === 'string' ? rawId : '(no id)';
+  const problems = (validate.errors ?? [])
+    .filter((error) => error.keyword !== 'if') // "must match then/else" only repeats the errors below it
+    .map((error) => ({ id, ...describe(error) }));
+  return { valid: false, problems };
+}
