@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+// The local run needs no AWS account (behaviour.md "The local run"). On a
+// machine with no AWS configuration at all, point the SDK at the local
+// DynamoDB with harmless placeholder credentials; an explicit endpoint or a
+// real AWS setup is always respected.
+
+export const DEFAULT_DYNAMODB_PORT = 8000;
+export const localDynamoPort = (): number => Number(process.env.DYNAMODB_PORT ?? DEFAULT_DYNAMODB_PORT);
+
+const AWS_SETTINGS = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_PROFILE',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
+
+function awsConfigured(): boolean {
+  if (AWS_SETTINGS.some((name) => process.env[name])) return true;
+  const dir = join(homedir(), '.aws');
+  return existsSync(join(dir, 'config')) || existsSync(join(dir, 'credentials'));
+}
+
+const isLoopback = (url: string): boolean => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/i.test(url);
+
+/**
+ * Fills in local defaults; returns the local endpoint it chose, or undefined
+ * when the environment already decided. `always`: the local server uses its
+ * own DynamoDB unless an endpoint is given, even on a machine set up for AWS.
+ */
+export function applyLocalDefaults(always = false): string | undefined {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const explicit = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+  let chosen: string | undefined;
+  if (explicit === undefined && (always || !awsConfigured())) {
+    chosen = `http://127.0.0.1:${localDynamoPort()}`;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = chosen;
+  }
+  const endpoint = chosen ?? explicit;
+  if (endpoint !== undefined && isLoopback(endpoint)) {
+    // DynamoDB Local and dynalite accept any credentials; the SDK still wants some.
+    process.env.AWS_REGION ??= 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+  return chosen;
+}
