@@ -1,14 +1,18 @@
 import { stdoutLogSink } from '../lib/observability/request-log';
 import { createResponder, responderIdFromName } from '../lib/responder';
+import { TenantCache, cacheSettingsFromEnv } from '../lib/tenants/cache';
 import { createTenantTable } from '../lib/tenants/dynamodb';
-import { lookupTenant } from '../lib/tenants/resolve';
 
-// Lambda entry point: wiring only. Clients and configuration are created once
-// per container and reused by every warm invocation.
-const store = createTenantTable();
+// Lambda entry point: wiring only. Clients, configuration and the tenant
+// cache are created once per instance and shared by every warm invocation.
+const { settings, problems } = cacheSettingsFromEnv(process.env);
+const cache = new TenantCache(createTenantTable(), settings);
+const log = stdoutLogSink();
 
 export const handler = createResponder({
-  lookupTenant: (domain, mailboxId) => lookupTenant(store, domain, mailboxId),
-  log: stdoutLogSink(),
+  lookupTenant: (domain, mailboxId, report) => cache.lookup(domain, mailboxId, report),
+  log,
   responderId: responderIdFromName(process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'autodiscover-responder'),
 });
+
+for (const problem of problems) process.stdout.write(`${JSON.stringify({ level: 'warn', config: problem })}\n`);

@@ -1,6 +1,7 @@
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
 import { xmlResponse, NO_STORE } from './http/responses';
 import { createRouter, type Route } from './http/router';
+import type { LogFields } from './http/types';
 import type { LogSink } from './observability/request-log';
 import type { ErrorRenderer } from './pox/answer';
 import { handlePoxGet, handlePoxPost, type PoxEndpointDeps } from './pox/endpoint';
@@ -11,7 +12,8 @@ import type { TenantLookup } from './tenants/resolve';
 // point, the local server and the tests all build it here.
 
 export interface ResponderDeps {
-  readonly lookupTenant: (domain: string, mailboxId?: string) => Promise<TenantLookup>;
+  /** May fill `report` (cache hit/miss/stale, DynamoDB calls and time) for the log line. */
+  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => Promise<TenantLookup>;
   readonly log: LogSink;
   /** `Error/@Id`: an unsigned 32-bit number naming this responder. */
   readonly responderId: number;

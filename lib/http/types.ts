@@ -27,4 +27,9 @@ export interface LogFields {
   localPartHash?: string;
   itemProblem?: { item: string; path: string; reason: string };
   error?: string;
+  /** How the tenant lookup went (lib/tenants/cache.ts LookupReport). */
+  cache?: 'hit' | 'miss' | 'stale';
+  storeCalls?: number;
+  storeMs?: number;
+  storeError?: string;
 }

@@ -16,7 +16,8 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const GET_CACHE_CONTROL = 'max-age=300';
 
 export interface PoxEndpointDeps {
-  readonly lookupTenant: (domain: string, mailboxId?: string) => Promise<TenantLookup>;
+  /** `report` receives cache and DynamoDB facts for the log line (LogFields has their fields). */
+  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => Promise<TenantLookup>;
   readonly renderError: ErrorRenderer;
 }
 
@@ -45,13 +46,14 @@ function record(log: LogFields, answer: PoxAnswer): PoxAnswer {
 
 async function withTenant(
   deps: PoxEndpointDeps,
+  log: LogFields,
   domain: string,
   address: EmailAddress | undefined,
   answer: (lookup: TenantLookup) => PoxAnswer,
 ): Promise<PoxAnswer> {
   let lookup: TenantLookup;
   try {
-    lookup = await deps.lookupTenant(domain, address?.mailboxId);
+    lookup = await deps.lookupTenant(domain, address?.mailboxId, log);
   } catch (error) {
     if (error instanceof TenantStoreError) return errorAnswer(503, 603, deps.renderError);
     throw error;
@@ -69,7 +71,7 @@ export async function handlePoxPost(deps: PoxEndpointDeps, request: HttpRequest,
   const { address } = parsed.request;
   log.domain = address.domain;
   log.localPartHash = localPartHash(address.localPart);
-  return toResponse(await withTenant(deps, address.domain, address, (lookup) => answerPoxRequest(lookup, parsed.request, deps.renderError)));
+  return toResponse(await withTenant(deps, log, address.domain, address, (lookup) => answerPoxRequest(lookup, parsed.request, deps.renderError)));
 }
 
 /** GET (and HEAD): domain-level settings for the domain named by `Host`. */
@@ -80,7 +82,7 @@ export async function handlePoxGet(deps: PoxEndpointDeps, request: HttpRequest, 
     return emptyResponse(404);
   }
   log.domain = domain;
-  const answer = record(log, await withTenant(deps, domain, undefined, (lookup) => answerDomainRequest(lookup, deps.renderError)));
+  const answer = record(log, await withTenant(deps, log, domain, undefined, (lookup) => answerDomainRequest(lookup, deps.renderError)));
   if (answer.body === '') return emptyResponse(answer.status);
   return xmlResponse(answer.status, answer.body, answer.status === 200 && answer.outcome !== 'error' ? GET_CACHE_CONTROL : NO_STORE);
 }

@@ -1,5 +1,5 @@
 import type { TenantStore } from './dynamodb';
-import { isAlias, type DomainItem, type HostedDomainItem, type MailboxItem } from './model';
+import { isAlias, type DomainItem, type HostedDomainItem, type MailboxItem, type TenantItem } from './model';
 import { validateTenantItem, type ItemProblem } from './validate';
 
 /** Everything the renderers need to answer for one domain (and perhaps one mailbox). */
@@ -19,45 +19,63 @@ export type TenantLookup =
   /** An item breaks the contract (or an alias is broken): answer 602, log the problem. */
   | { readonly kind: 'invalid'; readonly problem: ItemProblem };
 
+/** An item as read from the table and checked once against the contract. */
+export type CheckedItem =
+  | { readonly valid: true; readonly item: TenantItem }
+  | { readonly valid: false; readonly problem: ItemProblem };
+
+/** Reads items by id in (at most) one round trip; ids without an item are absent from the map. */
+export type ItemReader = (ids: readonly string[]) => Promise<ReadonlyMap<string, CheckedItem>>;
+
 const NOT_HOSTED: TenantLookup = { kind: 'notHosted' };
 const invalid = (id: string, path: string, reason: string): TenantLookup => ({ kind: 'invalid', problem: { id, path, reason } });
 
-function check<T>(raw: unknown): { item: T } | { lookup: TenantLookup } {
+export function checkItem(raw: unknown): CheckedItem {
   const result = validateTenantItem(raw);
-  return result.valid ? { item: result.item as T } : { lookup: { kind: 'invalid', problem: result.problems[0]! } };
+  return result.valid ? { valid: true, item: result.item } : { valid: false, problem: result.problems[0]! };
 }
+
+/** A reader straight from the store: every call is a round trip and every item is validated. */
+export const storeReader =
+  (store: TenantStore): ItemReader =>
+  async (ids) => {
+    const checked = new Map<string, CheckedItem>();
+    for (const [id, raw] of await store.getItems(ids)) checked.set(id, checkItem(raw));
+    return checked;
+  };
 
 /**
  * Loads a domain (and the mailbox item, when an address is known) in one
- * round trip, plus one more read for an alias target (tenant-item.md).
+ * read, plus one more read for an alias target (tenant-item.md).
  */
-export async function lookupTenant(store: TenantStore, domain: string, mailboxId?: string): Promise<TenantLookup> {
-  const items = await store.getItems(mailboxId === undefined ? [domain] : [domain, mailboxId]);
-  const rawDomain = items.get(domain);
-  if (rawDomain === undefined) return NOT_HOSTED;
-  const domainCheck = check<DomainItem>(rawDomain);
-  if ('lookup' in domainCheck) return domainCheck.lookup;
-  const domainItem = domainCheck.item;
+export async function resolveTenant(read: ItemReader, domain: string, mailboxId?: string): Promise<TenantLookup> {
+  const items = await read(mailboxId === undefined ? [domain] : [domain, mailboxId]);
+  const domainCheck = items.get(domain);
+  if (domainCheck === undefined) return NOT_HOSTED;
+  if (!domainCheck.valid) return { kind: 'invalid', problem: domainCheck.problem };
+  const domainItem = domainCheck.item as DomainItem;
   if (domainItem.enabled === false) return NOT_HOSTED;
 
   let mailbox: MailboxItem | undefined;
-  const rawMailbox = mailboxId === undefined ? undefined : items.get(mailboxId);
-  if (rawMailbox !== undefined) {
-    const mailboxCheck = check<MailboxItem>(rawMailbox);
-    if ('lookup' in mailboxCheck) return mailboxCheck.lookup;
-    mailbox = mailboxCheck.item;
+  const mailboxCheck = mailboxId === undefined ? undefined : items.get(mailboxId);
+  if (mailboxCheck !== undefined) {
+    if (!mailboxCheck.valid) return { kind: 'invalid', problem: mailboxCheck.problem };
+    mailbox = mailboxCheck.item as MailboxItem;
   }
 
   if (!isAlias(domainItem)) return { kind: 'hosted', tenant: { domain, settings: domainItem, mailbox } };
 
   const targetId = domainItem.aliasOf;
   if (targetId === domain) return invalid(domain, 'aliasOf', 'an alias cannot point to itself');
-  const rawTarget = (await store.getItems([targetId])).get(targetId);
-  if (rawTarget === undefined) return invalid(domain, 'aliasOf', `alias target ${targetId} does not exist`);
-  const targetCheck = check<DomainItem>(rawTarget);
-  if ('lookup' in targetCheck) return targetCheck.lookup;
-  const target = targetCheck.item;
+  const targetCheck = (await read([targetId])).get(targetId);
+  if (targetCheck === undefined) return invalid(domain, 'aliasOf', `alias target ${targetId} does not exist`);
+  if (!targetCheck.valid) return { kind: 'invalid', problem: targetCheck.problem };
+  const target = targetCheck.item as DomainItem;
   if (isAlias(target)) return invalid(domain, 'aliasOf', `alias target ${targetId} is itself an alias (chains are not allowed)`);
   if (target.enabled === false) return invalid(domain, 'aliasOf', `alias target ${targetId} is disabled`);
   return { kind: 'hosted', tenant: { domain, settings: target, aliasOf: targetId, mailbox } };
 }
+
+/** The uncached lookup: one round trip, two for an alias. */
+export const lookupTenant = (store: TenantStore, domain: string, mailboxId?: string): Promise<TenantLookup> =>
+  resolveTenant(storeReader(store), domain, mailboxId);
