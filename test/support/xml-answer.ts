@@ -46,6 +46,21 @@ export function at(parent: DomElement, path: string): DomElement {
 
 export const textAt = (parent: DomElement, path: string): string => at(parent, path).textContent ?? '';
 
+const PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+/** fast-xml-parser's validator does not check references: every `&` must start a predefined or legal character reference. */
+function expectLegalReferences(body: string): void {
+  for (const match of body.matchAll(/&([^;&<\s]*)(;?)/g)) {
+    const [whole, name = '', semicolon] = match;
+    expect(semicolon, `"${whole}" is a complete reference`).toBe(';');
+    if (PREDEFINED.has(name)) continue;
+    const numeric = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(name);
+    expect(numeric, `"${whole}" is a predefined entity or a character reference`).not.toBeNull();
+    const codePoint = numeric![1] !== undefined ? parseInt(numeric![1], 16) : parseInt(numeric![2]!, 10);
+    expect(codePoint <= 0x10ffff && !FORBIDDEN.test(String.fromCodePoint(codePoint)), `"${whole}" names a character XML allows`).toBe(true);
+  }
+}
+
 function allElements(root: DomElement): DomElement[] {
   return [root, ...elements(root).flatMap(allElements)];
 }
@@ -62,6 +77,7 @@ export function parseAnswer(body: string): DomElement {
   expect(body.startsWith(XML_DECLARATION), 'answer starts with the XML declaration').toBe(true);
   expect(FORBIDDEN.test(body), 'no character XML forbids').toBe(false);
   expect(XMLValidator.validate(body)).toBe(true);
+  expectLegalReferences(body);
   const root = create(body).root().node as unknown as DomElement;
   expect(root.localName).toBe('Autodiscover');
   expect(root.namespaceURI).toBe(NS.outer);
