@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { LogFields } from '../http/types';
+import { DEFAULT_METRICS_NAMESPACE, emfMembers } from './metrics';
 
 // One JSON line per request, holding only what behaviour.md allows: never
-// headers, bodies, full addresses or rendered answers.
+// headers, bodies, full addresses or rendered answers. The same line carries
+// the request's CloudWatch metrics (metrics.ts).
 
 export interface RequestLogLine extends LogFields {
   readonly level: 'info' | 'warn' | 'error';
@@ -18,11 +20,36 @@ export const localPartHash = (localPart: string): string =>
   createHash('sha256').update(localPart.toLowerCase()).digest('hex').slice(0, 12);
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 } as const;
+export type LogLevel = keyof typeof LEVELS;
 
-/** Writes lines at or above LOG_LEVEL (default info) to stdout, where Lambda ships them to CloudWatch. */
-export function stdoutLogSink(level = process.env.LOG_LEVEL?.toLowerCase() ?? 'info'): LogSink {
-  const threshold = LEVELS[level as keyof typeof LEVELS] ?? LEVELS.info;
+export interface StdoutSinkOptions {
+  /** LOG_LEVEL: debug and info log every request; warn and error only those at that level. */
+  readonly level?: string;
+  readonly namespace?: string;
+  readonly write?: (text: string) => void;
+  readonly clock?: () => number;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * Writes one line per request to stdout, where Lambda ships it to CloudWatch
+ * Logs. A request below LOG_LEVEL still writes its metrics, but none of its
+ * details (domain, hash, cache facts); `silent` writes nothing at all.
+ */
+export function stdoutLogSink(options: StdoutSinkOptions = {}): LogSink {
+  const name = (options.level ?? process.env.LOG_LEVEL ?? 'info').toLowerCase();
+  const threshold = LEVELS[name as LogLevel] ?? LEVELS.info;
+  const namespace = options.namespace ?? DEFAULT_METRICS_NAMESPACE;
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const clock = options.clock ?? Date.now;
+  if (threshold === LEVELS.silent) return () => {};
   return (line) => {
-    if (LEVELS[line.level] >= threshold) process.stdout.write(`${JSON.stringify(line)}\n`);
+    const metrics = emfMembers(line, namespace, clock());
+    const detailed = LEVELS[line.level] >= threshold;
+    const out = detailed
+      ? { ...line, ...(line.storeMs === undefined ? {} : { storeMs: round(line.storeMs) }), ...metrics }
+      : { level: line.level, method: line.method, status: line.status, latencyMs: line.latencyMs, ...metrics };
+    write(`${JSON.stringify(out)}\n`);
   };
 }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { createResponder } from '../../lib/responder';
+import { stdoutLogSink, type RequestLogLine } from '../../lib/observability/request-log';
+import type { TenantLookup } from '../../lib/tenants/resolve';
+import { requestBody } from '../support/fixtures';
+import { buildEvent } from '../support/lambda-events';
+
+// The one line per request: what it may hold (behaviour.md "What the logs may
+// hold"), and the CloudWatch Embedded Metric Format it carries.
+
+type Emf = {
+  _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+  [member: string]: unknown;
+};
+
+/** Checks the EMF rules a line must meet for CloudWatch to extract its metrics. */
+function expectValidEmf(doc: Emf): void {
+  expect(typeof doc._aws.Timestamp).toBe('number');
+  expect(doc._aws.CloudWatchMetrics.length).toBeGreaterThan(0);
+  for (const directive of doc._aws.CloudWatchMetrics) {
+    expect(directive.Namespace).toBe('AutodiscoverResponder');
+    for (const key of directive.Dimensions.flat()) expect(typeof doc[key], `dimension ${key}`).toBe('string');
+    for (const metric of directive.Metrics) {
+      expect(typeof doc[metric.Name], `metric ${metric.Name}`).toBe('number');
+      expect(['Count', 'Milliseconds']).toContain(metric.Unit);
+    }
+  }
+}
+
+const metricNames = (doc: Emf): string[] => doc._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name)).sort();
+
+function captureSink(level: string) {
+  const written: string[] = [];
+  const sink = stdoutLogSink({ level, write: (text) => written.push(text), clock: () => 1_700_000_000_000 });
+  return { sink, docs: () => written.map((text) => JSON.parse(text) as Emf), written };
+}
+
+const HOSTED: TenantLookup = {
+  kind: 'hosted',
+  tenant: { domain: 'example.com', settings: { id: 'example.com', protocols: [{ type: 'IMAP', server: 'imap.example.com', port: 993, tls: 'implicit' }] } },
+};
+
+describe('request log line', () => {
+  it('holds method, route, outcome, latency, cache facts, the domain and a local-part hash, and nothing more', async () => {
+    const { sink, docs, written } = captureSink('info');
+    const handler = createResponder({
+      lookupTenant: async (_domain, _mailbox, report) => {
+        if (report) Object.assign(report, { cache: 'miss', storeCalls: 1, storeMs: 2.5 });
+        return HOSTED;
+      },
+      log: sink,
+      responderId: 1,
+    });
+    const body = requestBody('Secret.Person@Example.com');
+    await handler(
+      buildEvent('httpApiV2', {
+        method: 'POST',
+        path: '/autodiscover/autodiscover.xml',
+        headers: { 'content-type': 'text/xml', authorization: 'Basic c2VjcmV0OnB3', cookie: 'session=abc' },
+        body,
+      }),
+    );
+    expect(written).toHaveLength(1);
+    expect(written[0]!.endsWith('\n')).toBe(true);
+    const doc = docs()[0]!;
+    expect(doc).toMatchObject({ level: 'info', method: 'POST', route: 'pox', status: 200, outcome: 'settings', domain: 'example.com', cache: 'miss', storeCalls: 1 });
+    expect(doc.localPartHash).toMatch(/^[0-9a-f]{12}$/);
+    const text = written[0]!.toLowerCase();
+    for (const secret of ['secret.person', 'c2vjcmv0onb3', 'session=abc', '<autodiscover', 'imap.example.com']) expect(text).not.toContain(secret);
+    expectValidEmf(doc);
+    expect(doc.result).toBe('200 settings');
+    expect(metricNames(doc)).toEqual(['CacheMiss', 'DynamoDBCalls', 'DynamoDBLatency', 'Latency', 'Requests']);
+  });
+
+  it('counts a stale answer and a DynamoDB error, and a 603 by its result', () => {
+    const { sink, docs } = captureSink('info');
+    const base: RequestLogLine = { level: 'info', method: 'POST', status: 200, latencyMs: 700, route: 'pox', outcome: 'settings' };
+    sink({ ...base, cache: 'stale', storeCalls: 1, storeMs: 650, storeError: 'DynamoDB GetItem failed: AbortError' });
+    sink({ ...base, level: 'error', status: 503, outcome: 'error', errorCode: 603, cache: 'miss', storeCalls: 1, storeMs: 640, storeError: 'x' });
+    const [stale, failed] = docs();
+    expectValidEmf(stale!);
+    expectValidEmf(failed!);
+    expect(metricNames(stale!)).toEqual(['CacheStale', 'DynamoDBCalls', 'DynamoDBErrors', 'DynamoDBLatency', 'Latency', 'Requests']);
+    expect(failed!.result).toBe('503 error 603');
+  });
+
+  it('LOG_LEVEL warn keeps metrics but drops the details of ordinary requests; silent writes nothing', () => {
+    const line: RequestLogLine = { level: 'info', method: 'POST', status: 200, latencyMs: 1, route: 'pox', outcome: 'settings', domain: 'example.com', localPartHash: 'abc', cache: 'hit' };
+    const warn = captureSink('warn');
+    warn.sink(line);
+    warn.sink({ ...line, level: 'warn', itemProblem: { item: 'example.com', path: 'protocols', reason: 'bad' } });
+    const [quiet, loud] = warn.docs();
+    expectValidEmf(quiet!);
+    expect(quiet!.domain).toBeUndefined();
+    expect(quiet!.localPartHash).toBeUndefined();
+    expect(quiet!.Requests).toBe(1);
+    expect(loud!.domain).toBe('example.com');
+
+    const silent = captureSink('silent');
+    silent.sink(line);
+    expect(silent.written).toHaveLength(0);
+  });
+});
