@@ -36,6 +36,8 @@ const parser = new XMLParser({
 const FORBIDDEN_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 // Any markup declaration (DOCTYPE, ENTITY, ...) other than a comment or CDATA section.
 const MARKUP_DECLARATION = /<!(?!--|\[CDATA\[)/;
+// The XML declaration may only open the document; fast-xml-parser's validator accepts it anywhere.
+const MISPLACED_DECLARATION = /(?<!^)<\?xml[\s?]/i;
 const REFERENCE = /&([^;&\s]*);|&/g;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
@@ -96,7 +98,7 @@ function buildElement(node: RawNode, name: string, scope: ReadonlyMap<string, st
 
 /** Parses a whole document strictly; undefined when it is not well-formed or has a DTD. */
 export function parseXmlDocument(text: string): XmlElement | undefined {
-  if (FORBIDDEN_CHAR.test(text) || MARKUP_DECLARATION.test(text)) return undefined;
+  if (FORBIDDEN_CHAR.test(text) || MARKUP_DECLARATION.test(text) || MISPLACED_DECLARATION.test(text)) return undefined;
   if (XMLValidator.validate(text) !== true) return undefined;
   try {
     const nodes = parser.parse(text) as RawNode[];
