@@ -73,6 +73,8 @@ function buildElement(node: RawNode, name: string, scope: ReadonlyMap<string, st
   const attributes = node[':@'] ?? {};
   let inner: Map<string, string> | undefined;
   for (const [attr, value] of Object.entries(attributes)) {
+    // fast-xml-parser's validator lets a raw "<" through in attribute values; XML forbids it.
+    if (value.includes('<')) throw new NotWellFormed('< in an attribute value');
     const decoded = decodeReferences(value);
     if (attr === 'xmlns') (inner ??= new Map(scope)).set('', decoded);
     else if (attr.startsWith('xmlns:')) (inner ??= new Map(scope)).set(attr.slice(6), decoded);
