@@ -5,7 +5,8 @@ import type { LogFields } from './http/types';
 import type { LogSink } from './observability/request-log';
 import type { ErrorRenderer } from './pox/answer';
 import { handlePoxGet, handlePoxPost, type PoxEndpointDeps } from './pox/endpoint';
-import { renderPoxError } from './pox/render';
+import { compilePoxError } from './pox/render';
+import type { PoxErrorCode } from './pox/vocabulary';
 import type { TenantLookup } from './tenants/resolve';
 
 // The whole service as one function of its dependencies: the Lambda entry
@@ -29,7 +30,13 @@ export function responderIdFromName(name: string): number {
 
 export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
   const now = deps.now ?? (() => new Date());
-  const renderError: ErrorRenderer = (code) => renderPoxError(code, now(), deps.responderId);
+  // Error documents are written once per code; a request only adds the time.
+  const errorDocuments = new Map<PoxErrorCode, (at: Date) => string>();
+  const renderError: ErrorRenderer = (code) => {
+    let document = errorDocuments.get(code);
+    if (!document) errorDocuments.set(code, (document = compilePoxError(code, deps.responderId)));
+    return document(now());
+  };
   const pox: PoxEndpointDeps = { lookupTenant: deps.lookupTenant, renderError };
 
   const poxRoute: Route = {

@@ -2,8 +2,9 @@ import type { EmailAddress } from '../email-address';
 import type { TenantLookup } from '../tenants/resolve';
 import type { ItemProblem } from '../tenants/validate';
 import type { PoxRequest } from './parse-request';
-import { compileMobileSyncSettings, effectiveProtocols, renderRedirect, renderPoxSettings } from './render';
-import { fillTemplate } from './template';
+import type { Tenant } from '../tenants/resolve';
+import { compileMobileSyncSettings, compileOutlookSettings, effectiveProtocols, renderRedirect } from './render';
+import { compileTemplate, fillTemplate, type AnswerTemplate } from './template';
 import type { PoxErrorCode } from './vocabulary';
 
 // Rows 5 to 11 of behaviour.md's POX table: from a looked-up tenant to the
@@ -20,6 +21,25 @@ export interface PoxAnswer {
   readonly errorCode?: PoxErrorCode;
   /** The contract breach behind a 602, for the log. */
   readonly problem?: ItemProblem;
+}
+
+// Compiled answers per tenant: items from the tenant cache stay the same
+// objects until they are read again, so xmlbuilder2 writes each cached
+// tenant's answers once and a request only fills in its address. Weak keys:
+// an item dropped by the cache takes its answers with it.
+type AnswerKind = 'outlookAddress' | 'outlookDomain' | 'mobileSync' | 'redirectAddr' | 'redirectUrl';
+const NO_MAILBOX = {};
+const compiled = new WeakMap<object, WeakMap<object, Map<AnswerKind, AnswerTemplate>>>();
+
+function compiledAnswer(tenant: Tenant, kind: AnswerKind, compile: () => AnswerTemplate): AnswerTemplate {
+  let byMailbox = compiled.get(tenant.settings);
+  if (!byMailbox) compiled.set(tenant.settings, (byMailbox = new WeakMap()));
+  const mailboxKey = tenant.mailbox ?? NO_MAILBOX;
+  let byKind = byMailbox.get(mailboxKey);
+  if (!byKind) byMailbox.set(mailboxKey, (byKind = new Map()));
+  let template = byKind.get(kind);
+  if (!template) byKind.set(kind, (template = compile()));
+  return template;
 }
 
 /** Renders an error document with the current time and the responder's id. */
@@ -43,10 +63,14 @@ export function answerPoxRequest(lookup: TenantLookup, request: PoxRequest, rend
   if (request.schema === 'mobileSync') {
     const activeSync = tenant.settings.activeSync;
     if (!activeSync) return errorAnswer(200, 601, renderError);
-    return { status: 200, body: fillTemplate(compileMobileSyncSettings(tenant, activeSync.url), address), outcome: 'mobileSync' };
+    const template = compiledAnswer(tenant, 'mobileSync', () => compileMobileSyncSettings(tenant, activeSync.url));
+    return { status: 200, body: fillTemplate(template, address), outcome: 'mobileSync' };
   }
   const redirectAddr = tenant.mailbox?.redirectAddr;
-  if (redirectAddr !== undefined) return { status: 200, body: renderRedirect('redirectAddr', redirectAddr), outcome: 'redirectAddr' };
+  if (redirectAddr !== undefined) {
+    const template = compiledAnswer(tenant, 'redirectAddr', () => compileTemplate(renderRedirect('redirectAddr', redirectAddr)));
+    return { status: 200, body: fillTemplate(template), outcome: 'redirectAddr' };
+  }
   return answerSettings(lookup, address, renderError);
 }
 
@@ -65,7 +89,12 @@ function answerSettings(
 ): PoxAnswer {
   const { tenant } = lookup;
   const redirectUrl = tenant.settings.redirectUrl;
-  if (redirectUrl !== undefined) return { status: 200, body: renderRedirect('redirectUrl', redirectUrl), outcome: 'redirectUrl' };
+  if (redirectUrl !== undefined) {
+    const template = compiledAnswer(tenant, 'redirectUrl', () => compileTemplate(renderRedirect('redirectUrl', redirectUrl)));
+    return { status: 200, body: fillTemplate(template), outcome: 'redirectUrl' };
+  }
   if (effectiveProtocols(tenant).length === 0) return errorAnswer(200, 501, renderError);
-  return { status: 200, body: renderPoxSettings(tenant, address), outcome: 'settings' };
+  const forAddress = address !== undefined;
+  const template = compiledAnswer(tenant, forAddress ? 'outlookAddress' : 'outlookDomain', () => compileOutlookSettings(tenant, forAddress));
+  return { status: 200, body: fillTemplate(template, address), outcome: 'settings' };
 }
