@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dnsRecordsFor, formatZone, runDnsCommand, type DnsRecord } from '../../infra/admin/dns';
 import type { AliasDomainItem, HostedDomainItem } from '../../lib/tenants/model';
-import { createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
+import type { TenantTable } from '../../lib/tenants/dynamodb';
+import { createTestTable } from '../support/tenant-table';
 
 const hosted: HostedDomainItem = {
   id: 'example.com',
@@ -89,16 +89,12 @@ describe('runDnsCommand against the tenant table', () => {
 
   beforeAll(async () => {
     delete process.env.AUTODISCOVER_HOST; // the tests set it themselves where they need it
-    table = createTenantTable(`dns-test-${randomUUID()}`);
-    await table.ensureTable();
-    for (const item of [
+    table = await createTestTable('dns', [
       hosted,
       alias,
       { id: 'chain.example', aliasOf: 'example.org' },
       { id: 'broken.example', protocols: [{ type: 'IMAP', server: 'imap.example', port: 993, tls: 'implicit', usePOPAuth: true }] },
-    ]) {
-      await table.putItem(item as unknown as Record<string, unknown>);
-    }
+    ] as unknown as Record<string, unknown>[]);
   });
 
   it('prints the zone lines for a hosted domain, host from --host', async () => {

@@ -1,0 +1,274 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { checkTemplatePolicy } from '../../infra/deploy/policy-check';
+import { checkTemplateAgainstSpec } from '../../infra/deploy/spec-check';
+import { formatProblems, type Json, type Template } from '../../infra/deploy/template';
+import { requestFixture } from '../support/fixtures';
+import { createTestTable } from '../support/tenant-table';
+import { readSettings, textAt } from '../support/xml-answer';
+import { readZipEntries } from './zip';
+
+// CI checks of the deployment: `osls package` runs offline (no credentials,
+// no network), then the template is checked against the CloudFormation
+// specification and the project's policy rules, and the packaged bundle
+// itself answers a real HTTP API event against the run's dynalite.
+
+const require = createRequire(import.meta.url);
+const OSLS = require.resolve('osls/bin/serverless.js');
+const REPO = join(dirname(new URL(import.meta.url).pathname), '..', '..');
+
+interface Package {
+  readonly dir: string;
+  readonly template: Template;
+  readonly zip: Map<string, Buffer>;
+}
+
+let work: string;
+let standard: Package;
+let custom: Package;
+
+/** `osls package` into a fresh folder, with harmless credentials and nothing that could reach AWS. */
+async function packageService(name: string, params: readonly string[] = []): Promise<Package> {
+  const dir = join(work, name);
+  await promisify(execFile)(process.execPath, [OSLS, 'package', '--package', dir, ...params.map((p) => `--param=${p}`)], {
+    cwd: REPO,
+    timeout: 60_000,
+    env: {
+      PATH: process.env.PATH,
+      HOME: work,
+      CI: '1',
+      AWS_ACCESS_KEY_ID: 'offline',
+      AWS_SECRET_ACCESS_KEY: 'offline',
+      AWS_REGION: 'eu-west-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  });
+  const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  return { dir, template, zip: readZipEntries(await readFile(join(dir, 'autodiscover-responder.zip'))) };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'autodiscover-package-'));
+  // One after the other: both runs share serverless-esbuild's work folder.
+  standard = await packageService('standard');
+  custom = await packageService('custom', [
+    'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/0b0e6f4a-1111-2222-3333-444455556666',
+    'domainNames=autodiscover.provider.example,Autodiscover.Customer.example',
+    'existingTableName=provider-tenants',
+    'reservedConcurrency=20',
+    'memorySize=512',
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const resourcesOfType = (template: Template, type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const clone = (template: Template): Template => structuredClone(template);
+const role = (template: Template) => resourcesOfType(template, 'AWS::IAM::Role')[0]![1];
+const statements = (template: Template) => (role(template).Properties!.Policies as { PolicyDocument: { Statement: Record<string, Json>[] } }[])[0]!.PolicyDocument.Statement;
+const dynamoStatement = (template: Template) => statements(template).find((s) => JSON.stringify(s.Action).includes('dynamodb:'))!;
+
+describe('the packaged template', () => {
+  it('is valid against the current CloudFormation resource specification', () => {
+    expect(formatProblems(checkTemplateAgainstSpec(standard.template))).toBe('');
+    expect(formatProblems(checkTemplateAgainstSpec(custom.template))).toBe('');
+  });
+
+  it('passes the least-privilege and table rules', () => {
+    expect(formatProblems(checkTemplatePolicy(standard.template))).toBe('');
+    expect(formatProblems(checkTemplatePolicy(custom.template))).toBe('');
+  });
+
+  it('has one $default route feeding the function, so every path capitalisation reaches the handler', () => {
+    const routes = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => r.Properties!.RouteKey)).toEqual(['$default']);
+    const [integrationId, integration] = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Integration')[0]!;
+    expect(JSON.stringify(routes[0]![1].Properties!.Target)).toContain(integrationId);
+    expect(integration.Properties!.PayloadFormatVersion).toBe('2.0');
+  });
+
+  it('creates the tenant table by default and wires its name into the function', () => {
+    const [tableId, table] = resourcesOfType(standard.template, 'AWS::DynamoDB::Table')[0]!;
+    expect(table.Properties!.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    const fn = resourcesOfType(standard.template, 'AWS::Lambda::Function')[0]![1].Properties!;
+    expect(JSON.stringify((fn.Environment as { Variables: Record<string, Json> }).Variables.TENANTS_TABLE)).toContain(`{"Ref":"${tableId}"}`);
+    expect(fn).toMatchObject({ MemorySize: 256, Timeout: 4, Architectures: ['arm64'] });
+    expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('applies the parameters: existing table, custom domains, concurrency, memory, throttling', () => {
+    expect(custom.template.Conditions!.CreateTenantsTable).toEqual({ 'Fn::Equals': ['provider-tenants', ''] });
+    expect(JSON.stringify(dynamoStatement(custom.template).Resource)).toContain(':table/provider-tenants');
+    const fn = resourcesOfType(custom.template, 'AWS::Lambda::Function')[0]![1].Properties!;
+    expect(fn).toMatchObject({ MemorySize: 512, ReservedConcurrentExecutions: 20 });
+    const domains = resourcesOfType(custom.template, 'AWS::ApiGatewayV2::DomainName').map(([, r]) => r.Properties!.DomainName);
+    expect(domains).toEqual(['autodiscover.provider.example', 'autodiscover.customer.example']);
+    expect(resourcesOfType(custom.template, 'AWS::ApiGatewayV2::ApiMapping')).toHaveLength(2);
+    const stage = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties!;
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+});
+
+describe('the checkers fail on broken templates', () => {
+  const specProblems = (mutate: (t: Template) => void) => {
+    const broken = clone(standard.template);
+    mutate(broken);
+    return formatProblems(checkTemplateAgainstSpec(broken));
+  };
+  const policyProblems = (mutate: (t: Template) => void) => {
+    const broken = clone(standard.template);
+    mutate(broken);
+    return formatProblems(checkTemplatePolicy(broken));
+  };
+  const table = (t: Template) => resourcesOfType(t, 'AWS::DynamoDB::Table')[0]![1];
+  const fn = (t: Template) => resourcesOfType(t, 'AWS::Lambda::Function')[0]![1];
+
+  it('spec check: unknown property, wrong type, missing required property, bad GetAtt, unknown type', () => {
+    expect(specProblems((t) => (table(t).Properties!.BilingMode = 'PAY_PER_REQUEST'))).toMatch(/TenantsTable\.Properties\.BilingMode: unknown property/);
+    expect(specProblems((t) => (fn(t).Properties!.MemorySize = 'lots'))).toMatch(/MemorySize: expected an integer/);
+    expect(specProblems((t) => delete table(t).Properties!.KeySchema)).toMatch(/KeySchema: required property is missing/);
+    expect(specProblems((t) => (fn(t).Properties!.Role = { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arnn'] }))).toMatch(/has no attribute "Arnn"/);
+    expect(specProblems((t) => (t.Resources.Extra = { Type: 'AWS::DynamoDB::Tabel', Properties: {} }))).toMatch(/unknown resource type/);
+    expect(specProblems((t) => ((table(t).Properties!.PointInTimeRecoverySpecification as Record<string, Json>).PointInTimeRecoveryEnabeld = true))).toMatch(
+      /PointInTimeRecoveryEnabeld: unknown property/,
+    );
+    expect(specProblems((t) => (fn(t).Properties!.Role = { Ref: 'NoSuchRole' }))).toMatch(/Ref to unknown resource/);
+  });
+
+  it('policy check: extra DynamoDB action, dynamodb:*, wildcard or foreign table resource', () => {
+    expect(policyProblems((t) => (dynamoStatement(t).Action as string[]).push('dynamodb:Scan'))).toMatch(/dynamodb:Scan is not allowed/);
+    expect(policyProblems((t) => (dynamoStatement(t).Action = 'dynamodb:*'))).toMatch(/dynamodb:\* is not allowed/);
+    expect(policyProblems((t) => (dynamoStatement(t).Resource = '*'))).toMatch(/must name a table ARN/);
+    expect(policyProblems((t) => (dynamoStatement(t).Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*' }))).toMatch(/must name a table ARN/);
+    expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: ['arn:aws:dynamodb:*:*:table/*'] }))).toMatch(/must name a table ARN/);
+    expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: '*', Resource: '*' }))).toMatch(/\* is not allowed/);
+    expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' }))).toMatch(/wildcard resources are allowed only for CloudWatch Logs/);
+  });
+
+  it('policy check: table without PITR, encryption, deletion protection or Retain', () => {
+    expect(policyProblems((t) => delete table(t).Properties!.PointInTimeRecoverySpecification)).toMatch(/point-in-time recovery must be enabled/);
+    expect(policyProblems((t) => (table(t).Properties!.PointInTimeRecoverySpecification = { PointInTimeRecoveryEnabled: false }))).toMatch(/point-in-time recovery/);
+    expect(policyProblems((t) => (table(t).DeletionPolicy = 'Delete'))).toMatch(/DeletionPolicy: must be Retain/);
+    expect(policyProblems((t) => delete table(t).UpdateReplacePolicy)).toMatch(/UpdateReplacePolicy: must be Retain/);
+    expect(policyProblems((t) => delete table(t).Properties!.SSESpecification)).toMatch(/server-side encryption/);
+    expect(policyProblems((t) => (table(t).Properties!.DeletionProtectionEnabled = false))).toMatch(/deletion protection/);
+    expect(policyProblems((t) => (table(t).Properties!.BillingMode = 'PROVISIONED'))).toMatch(/PAY_PER_REQUEST/);
+  });
+
+  it('policy check: function timeout, runtime, architecture; access logs with headers', () => {
+    expect(policyProblems((t) => (fn(t).Properties!.Timeout = 6))).toMatch(/Timeout: must be set and at most 4 s/);
+    expect(policyProblems((t) => (fn(t).Properties!.Runtime = 'nodejs18.x'))).toMatch(/Runtime: must be nodejs20.x or newer/);
+    expect(policyProblems((t) => (fn(t).Properties!.Architectures = ['x86_64']))).toMatch(/Architectures/);
+    expect(
+      policyProblems((t) => {
+        const stage = resourcesOfType(t, 'AWS::ApiGatewayV2::Stage')[0]![1];
+        (stage.Properties!.AccessLogSettings as Record<string, Json>).Format = '{"auth":"$request.header.Authorization"}';
+      }),
+    ).toMatch(/must not contain headers/);
+  });
+});
+
+describe('the packaged bundle', () => {
+  it('is the file the template’s Handler names, and the only file in the zip', () => {
+    const fn = resourcesOfType(standard.template, 'AWS::Lambda::Function')[0]![1].Properties!;
+    const handlerFile = String(fn.Handler).replace(/\.[^.]+$/, '');
+    expect([...standard.zip.keys()]).toEqual([`${handlerFile}.cjs`]);
+  });
+
+  it('answers a real HTTP API 2.0 event from the Thunderbird client with settings read from DynamoDB', async () => {
+    const table = await createTestTable('deploy-smoke', [
+      {
+        id: 'example.com',
+        protocols: [
+          { type: 'IMAP', server: 'imap.mail.example.net', port: 993, tls: 'implicit' },
+          { type: 'SMTP', server: 'smtp.mail.example.net', port: 587, tls: 'starttls' },
+        ],
+      },
+    ]);
+
+    // Import exactly the bytes the zip holds, by Node's own loader (not vitest's).
+    const [[entryName, bundle]] = [...standard.zip.entries()] as [[string, Buffer]];
+    const file = join(work, 'unzipped', entryName);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, bundle);
+    const saved = process.env.TENANTS_TABLE;
+    process.env.TENANTS_TABLE = table.tableName;
+    let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    try {
+      ({ handler } = require(file) as { handler: typeof handler });
+    } finally {
+      process.env.TENANTS_TABLE = saved;
+    }
+
+    const body = Buffer.from(requestFixture('thunderbird.xml'));
+    const logged: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
+    let result: APIGatewayProxyStructuredResultV2;
+    let unknown: APIGatewayProxyStructuredResultV2;
+    try {
+      result = await handler(httpApiEvent('POST', '/AutoDiscover/AUTODISCOVER.xml', body));
+      unknown = await handler(httpApiEvent('GET', '/no/such/path', Buffer.alloc(0)));
+    } finally {
+      stdout.mockRestore();
+    }
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.['content-type'] ?? result.headers?.['Content-Type']).toMatch(/^text\/xml/);
+    const settings = readSettings(String(result.body));
+    expect(textAt(settings.user!, 'AutoDiscoverSMTPAddress')).toBe('alice@example.com');
+    expect(settings.protocols.map((p) => [p.Type, p.Server, p.Port, p.Encryption])).toEqual([
+      ['IMAP', 'imap.mail.example.net', '993', 'SSL'],
+      ['SMTP', 'smtp.mail.example.net', '587', 'TLS'],
+    ]);
+    expect(unknown.statusCode).toBe(404);
+
+    // One JSON log line per request, with the domain but never the address or the credentials.
+    const lines = logged.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.status)).toEqual([200, 404]);
+    expect(lines[0]!.domain).toBe('example.com');
+    expect(logged.join('')).not.toMatch(/alice@|Basic |YWxpY2VAZXhhbXBsZS5jb206c2VjcmV0/);
+  });
+});
+
+/** An HTTP API ($default route, payload 2.0) event as API Gateway delivers it. */
+function httpApiEvent(method: string, path: string, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {
+    host: 'autodiscover.example.com',
+    'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0',
+    'content-type': 'text/xml; charset=utf-8',
+    authorization: 'Basic YWxpY2VAZXhhbXBsZS5jb206c2VjcmV0',
+    'x-forwarded-for': '192.0.2.10',
+    'x-forwarded-port': '443',
+    'x-forwarded-proto': 'https',
+  };
+  if (body.length > 0) headers['content-length'] = String(body.length);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123defg',
+      domainName: 'autodiscover.example.com',
+      domainPrefix: 'autodiscover',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.10', userAgent: headers['user-agent']! },
+      requestId: 'JpwOkjr1FiAEMfQ=',
+      routeKey: '$default',
+      stage: '$default',
+      time: '27/Nov/2026:18:00:00 +0000',
+      timeEpoch: 1795802400000,
+    },
+    // HTTP APIs hand bodies over base64-encoded unless they decide they are text.
+    body: body.length > 0 ? body.toString('base64') : undefined,
+    isBase64Encoded: body.length > 0,
+  };
+}
