@@ -34,12 +34,20 @@ const FORBIDDEN = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 const TEXT_SPECIALS = /[&<>]/g;
 const TEXT_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
-/** Any value on its way into an answer: forbidden characters removed. */
-export const xmlText = (value: string): string => value.replace(FORBIDDEN, '');
+const stripForbidden = (value: string): string => value.replace(FORBIDDEN, '');
 
-/** Escapes a value for element content (what xmlbuilder2 does for text, plus stripping). */
+/**
+ * Tenant text on its way into xmlbuilder2's `txt()`: forbidden characters
+ * removed and every `&` written as `&amp;` first, because xmlbuilder2 leaves
+ * an `&` alone when it already looks like a reference (`R&D;`, `&#7;`), which
+ * would emit an undeclared entity or a forbidden character. It escapes `<`
+ * and `>` itself and keeps our `&amp;` as it is.
+ */
+export const xmlText = (value: string): string => stripForbidden(value).replace(/&/g, '&amp;');
+
+/** Escapes a value for element content in a filled hole (forbidden characters stripped). */
 export const escapeXmlText = (value: string): string =>
-  xmlText(value).replace(TEXT_SPECIALS, (c) => TEXT_ESCAPES[c]!);
+  stripForbidden(value).replace(TEXT_SPECIALS, (c) => TEXT_ESCAPES[c]!);
 
 /** Splits a document written with `slot()` markers into a template. */
 export function compileTemplate(xml: string): AnswerTemplate {
