@@ -216,10 +216,9 @@ describe('POX decision table (POST)', () => {
     expect(error.id).toBe('4130155072');
   });
 
-  // BUG (reported, not fixed: lib/tenants/resolve.ts is being reworked by the cache work):
-  // the table's first matching row wins, and `enabled: false` (row 5) comes before
-  // "the domain item breaks the contract" (row 6), but the resolver validates first.
-  it.fails('row 5 before row 6: a disabled domain whose item also breaks the contract → 404 Error 500', async () => {
+  // The table's first matching row wins: `enabled: false` (row 5) comes before
+  // "the domain item breaks the contract" (row 6).
+  it('row 5 before row 6: a disabled domain whose item also breaks the contract → 404 Error 500', async () => {
     const result = await post(requestBody('alice@off-broken.example'));
     expect(result.status).toBe(404);
     expect(readError(result.body).code).toBe('500');
