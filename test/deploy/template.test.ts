@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,11 +33,21 @@ let work: string;
 let standard: Package;
 let custom: Package;
 
+// The service is packaged from a scratch folder that links to the sources, so
+// the run neither touches a developer's .serverless / .esbuild folders nor
+// collides with another package run in the same tree.
+// osls only accepts a real (not symlinked) serverless.yml, so that one is copied.
+const SERVICE_LINKS = ['package.json', 'tsconfig.json', 'functions', 'lib', 'infra', 'node_modules'];
+
 /** `osls package` into a fresh folder, with harmless credentials and nothing that could reach AWS. */
 async function packageService(name: string, params: readonly string[] = []): Promise<Package> {
+  const service = join(work, `${name}-service`);
+  await mkdir(service);
+  await copyFile(join(REPO, 'serverless.yml'), join(service, 'serverless.yml'));
+  for (const file of SERVICE_LINKS) await symlink(join(REPO, file), join(service, file));
   const dir = join(work, name);
   await promisify(execFile)(process.execPath, [OSLS, 'package', '--package', dir, ...params.map((p) => `--param=${p}`)], {
-    cwd: REPO,
+    cwd: service,
     timeout: 60_000,
     env: {
       PATH: process.env.PATH,
@@ -55,14 +65,15 @@ async function packageService(name: string, params: readonly string[] = []): Pro
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'autodiscover-package-'));
-  // One after the other: both runs share serverless-esbuild's work folder.
-  standard = await packageService('standard');
-  custom = await packageService('custom', [
+  [standard, custom] = await Promise.all([
+    packageService('standard'),
+    packageService('custom', [
     'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/0b0e6f4a-1111-2222-3333-444455556666',
     'domainNames=autodiscover.provider.example,Autodiscover.Customer.example',
     'existingTableName=provider-tenants',
     'reservedConcurrency=20',
-    'memorySize=512',
+      'memorySize=512',
+    ]),
   ]);
 }, 120_000);
 
@@ -272,3 +283,29 @@ function httpApiEvent(method: string, path: string, body: Buffer): APIGatewayPro
     isBase64Encoded: body.length > 0,
   };
 }
+
+describe('custom domain parameters (infra/deploy/custom-domains.cjs)', () => {
+  const { customDomainResources } = require('../../infra/deploy/custom-domains.cjs') as {
+    customDomainResources: (params: { certificateArn: string; domainNames: string }) => { Resources?: Template['Resources'] };
+  };
+  const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b0e6f4a-1111-2222-3333-444455556666';
+
+  it('adds nothing when both parameters are empty', () => {
+    expect(customDomainResources({ certificateArn: '', domainNames: '' })).toEqual({});
+  });
+
+  it('refuses names without a certificate, a certificate without names, and names that are not host names', () => {
+    expect(() => customDomainResources({ certificateArn: '', domainNames: 'autodiscover.example.com' })).toThrow(/needs certificateArn/);
+    expect(() => customDomainResources({ certificateArn: arn, domainNames: '' })).toThrow(/domainNames is empty/);
+    expect(() => customDomainResources({ certificateArn: arn, domainNames: 'not a host' })).toThrow(/not a host name/);
+    expect(() => customDomainResources({ certificateArn: 'arn:aws:iam::123456789012:server-certificate/x', domainNames: 'a.example.com' })).toThrow(/ACM certificate/);
+  });
+
+  it('creates one regional TLS 1.2 domain and one $default mapping per distinct name', () => {
+    const { Resources = {} } = customDomainResources({ certificateArn: arn, domainNames: 'A.example.com, a.example.com., b.example.com' });
+    const domains = Object.values(Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::DomainName');
+    expect(domains.map((r) => r.Properties!.DomainName)).toEqual(['a.example.com', 'b.example.com']);
+    expect(domains[0]!.Properties!.DomainNameConfigurations).toEqual([{ CertificateArn: arn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }]);
+    expect(Object.values(Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::ApiMapping').map((r) => r.Properties!.Stage)).toEqual(['$default', '$default']);
+  });
+});
