@@ -31,6 +31,8 @@ export type DiscoveryMode = 'cname' | 'srv';
 export interface DnsOptions {
   /** The responder's host name: the CNAME target, or the SRV target (shared host). */
   readonly host: string;
+  /** Target of the autoconfig CNAME when it differs from `host` (each API custom domain has its own target). */
+  readonly autoconfigHost?: string;
   readonly mode: DiscoveryMode;
   /** For an alias item: the domain item it points at, whose servers the alias uses. */
   readonly aliasTarget?: HostedDomainItem;
@@ -115,7 +117,7 @@ export function dnsRecordsFor(item: HostedDomainItem | AliasDomainItem, options:
   const autoconfig: DnsRecord = {
     name: `autoconfig.${fqdn(domain)}`,
     type: 'CNAME',
-    target: host,
+    target: fqdn(options.autoconfigHost ?? options.host),
     purpose: 'Thunderbird autoconfig (needs a certificate covering this name on the API)',
   };
   return [discovery, autoconfig, ...protocolRecords(domain, source.protocols, options.notOffered ?? false)];
@@ -134,15 +136,17 @@ export function formatZone(records: readonly DnsRecord[], ttl = 3600): string {
 interface DnsArguments {
   readonly domain: string;
   readonly host: string | undefined;
+  readonly autoconfigHost: string | undefined;
   readonly mode: DiscoveryMode;
   readonly notOffered: boolean;
 }
 
-const USAGE = 'usage: dns <domain> [--host <responder host>] [--mode cname|srv] [--not-offered]  (host also from AUTODISCOVER_HOST)';
+const USAGE = 'usage: dns <domain> [--host <responder host>] [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]  (host also from AUTODISCOVER_HOST)';
 
 function parseDnsArguments(args: readonly string[]): DnsArguments | string {
   const positional: string[] = [];
   let host: string | undefined;
+  let autoconfigHost: string | undefined;
   let mode: string = 'srv';
   let notOffered = false;
   for (let i = 0; i < args.length; i++) {
@@ -150,6 +154,7 @@ function parseDnsArguments(args: readonly string[]): DnsArguments | string {
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? args[++i];
     if (flag === '--host') host = value();
+    else if (flag === '--autoconfig-host') autoconfigHost = value();
     else if (flag === '--mode') mode = value() ?? '';
     else if (flag === '--not-offered') notOffered = true;
     else if (flag.startsWith('-')) return `unknown option ${flag}`;
@@ -157,7 +162,7 @@ function parseDnsArguments(args: readonly string[]): DnsArguments | string {
   }
   if (positional.length !== 1) return 'exactly one domain is needed';
   if (mode !== 'cname' && mode !== 'srv') return `--mode must be cname or srv, not "${mode}"`;
-  return { domain: positional[0]!, host: host ?? process.env.AUTODISCOVER_HOST, mode, notOffered };
+  return { domain: positional[0]!, host: host ?? process.env.AUTODISCOVER_HOST, autoconfigHost, mode, notOffered };
 }
 
 type ItemReader = { getItems(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> };
@@ -180,6 +185,8 @@ export async function runDnsCommand(args: string[], table: ItemReader, print: (l
   if (!domain) return (print(`not a domain name: ${parsed.domain}`), 2);
   const host = parsed.host === undefined ? undefined : normaliseHostName(parsed.host);
   if (!host) return (print(parsed.host === undefined ? `the responder host is needed: --host <name> or AUTODISCOVER_HOST\n${USAGE}` : `not a host name: ${parsed.host}`), 2);
+  const autoconfigHost = parsed.autoconfigHost === undefined ? host : normaliseHostName(parsed.autoconfigHost);
+  if (!autoconfigHost) return (print(`not a host name: ${parsed.autoconfigHost}`), 2);
 
   const item = await readDomainItem(table, domain);
   if (typeof item === 'string') return (print(item), 1);
@@ -192,6 +199,6 @@ export async function runDnsCommand(args: string[], table: ItemReader, print: (l
   }
   if (item.enabled === false || aliasTarget?.enabled === false) print(`; note: ${domain} is disabled in the table; the responder answers it as not hosted`);
   print(`; DNS records for ${domain} (${parsed.mode === 'cname' ? 'autodiscover CNAME' : 'shared host via SRV'}, responder ${host})`);
-  print(formatZone(dnsRecordsFor(item, { host, mode: parsed.mode, aliasTarget, notOffered: parsed.notOffered })));
+  print(formatZone(dnsRecordsFor(item, { host, autoconfigHost, mode: parsed.mode, aliasTarget, notOffered: parsed.notOffered })));
   return 0;
 }

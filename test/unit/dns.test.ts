@@ -32,6 +32,12 @@ describe('dnsRecordsFor', () => {
     expect(records.has('_autodiscover._tcp.example.com.')).toBe(false);
   });
 
+  it('points the autoconfig CNAME at its own target when given (each API custom domain has one)', () => {
+    const records = byName(dnsRecordsFor(hosted, { host: 'd-abc123.example', autoconfigHost: 'd-def456.example', mode: 'cname' }));
+    expect(records.get('autodiscover.example.com.')).toMatchObject({ target: 'd-abc123.example.' });
+    expect(records.get('autoconfig.example.com.')).toMatchObject({ target: 'd-def456.example.' });
+  });
+
   it('publishes each protocol entry under its RFC 6186 / RFC 8314 label, priority by list order within the type', () => {
     const srv = dnsRecordsFor(hosted, { host: 'h.example', mode: 'srv' }).filter((r) => r.type === 'SRV' && !r.name.startsWith('_autodiscover'));
     expect(srv.map((r) => r.type === 'SRV' && [r.name, r.priority, r.port, r.target])).toEqual([
@@ -101,6 +107,12 @@ describe('runDnsCommand against the tenant table', () => {
     expect(await run('Example.COM', '--host', 'autodiscover.provider.example', '--mode', 'cname')).toBe(0);
     expect(output).toContain('autodiscover.example.com. 3600 IN CNAME autodiscover.provider.example. ; Outlook Autodiscover (needs a certificate covering this name on the API)');
     expect(output.some((l) => l.startsWith('_imaps._tcp.example.com. 3600 IN SRV 0 0 993 imap.mail.example.net.'))).toBe(true);
+  });
+
+  it('takes the autoconfig target from --autoconfig-host', async () => {
+    expect(await run('example.com', '--mode=cname', '--host', 'd-1.example', '--autoconfig-host', 'D-2.example.')).toBe(0);
+    expect(output.some((l) => l.startsWith('autoconfig.example.com. 3600 IN CNAME d-2.example. ;'))).toBe(true);
+    expect(output.some((l) => l.startsWith('autodiscover.example.com. 3600 IN CNAME d-1.example. ;'))).toBe(true);
   });
 
   it('takes the host from AUTODISCOVER_HOST and defaults to srv mode', async () => {
