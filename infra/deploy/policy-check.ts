@@ -70,9 +70,12 @@ function resourceText(value: Json): string | undefined {
   return undefined;
 }
 
+/** Whether an action (IAM allows `*` and `?` wildcards, case-insensitively) can match any DynamoDB action. */
 function isDynamoDbAction(action: string): boolean {
-  const [service] = action.toLowerCase().split(':');
-  return action === '*' || service === 'dynamodb';
+  if (action === '*') return true;
+  const [service = ''] = action.toLowerCase().split(':');
+  const pattern = new RegExp(`^${service.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return pattern.test('dynamodb');
 }
 
 function checkStatement(template: Template, { path, statement }: PolicyStatement): TemplateProblem[] {

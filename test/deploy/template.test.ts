@@ -161,6 +161,7 @@ describe('the checkers fail on broken templates', () => {
     expect(policyProblems((t) => (dynamoStatement(t).Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*' }))).toMatch(/must name a table ARN/);
     expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: ['arn:aws:dynamodb:*:*:table/*'] }))).toMatch(/must name a table ARN/);
     expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: '*', Resource: '*' }))).toMatch(/\* is not allowed/);
+    expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: 'Dynamo*:Get*', Resource: { 'Fn::GetAtt': ['TenantsTable', 'Arn'] } }))).toMatch(/Dynamo\*:Get\* is not allowed/);
     expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' }))).toMatch(/wildcard resources are allowed only for CloudWatch Logs/);
   });
 
