@@ -1,0 +1,206 @@
+import { build } from 'esbuild';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { createDocumentClient, createTenantTable } from '../../lib/tenants/dynamodb';
+import type { WorkerTask } from './worker';
+import { WORKLOAD, benchItems } from './workload';
+
+// `npm run bench [-- --json]`: builds the production bundle, starts dynalite
+// in its own process on 127.0.0.1, and measures cold start, warm throughput
+// against a same-run baseline, latency, DynamoDB round trips and memory.
+// Every loop is bounded in count; the whole run takes a minute or two.
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const require = createRequire(import.meta.url);
+const esbuildOptions = require(join(ROOT, 'infra/build/esbuild-options.cjs')) as Record<string, unknown>;
+const json = process.argv.includes('--json');
+const say = (text: string) => (json ? process.stderr : process.stdout).write(`${text}\n`);
+
+const COLD_RUNS = 21;
+const WARM_REQUESTS = 60_000;
+const WARM_ROUNDS = 3;
+const TABLE = 'autodiscover-bench';
+const BASE_ENV = {
+  ...process.env,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  TENANTS_TABLE: TABLE,
+  LOG_LEVEL: 'info',
+};
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function bundle(dir: string, entry: string, name: string): Promise<string> {
+  const outfile = join(dir, `${name}.cjs`);
+  await build({ ...esbuildOptions, entryPoints: [join(ROOT, entry)], outfile, logLevel: 'error' });
+  return outfile;
+}
+
+/** dynalite in its own process, as DynamoDB is on the other side of a socket. */
+async function startDynalite(): Promise<{ endpoint: string; stop: () => void }> {
+  const child = spawn(
+    process.execPath,
+    ['-e', "require('dynalite')({createTableMs:0}).listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n')})"],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((done) => child.stdout.once('data', (chunk: Buffer) => done(chunk.toString().trim())));
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+async function seed(endpoint: string): Promise<void> {
+  const table = createTenantTable(TABLE, createDocumentClient({ endpoint, region: BASE_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  await table.ensureTable();
+  await new Promise((done) => setTimeout(done, 50));
+  const items = benchItems();
+  for (let i = 0; i < items.length; i += 32) await Promise.all(items.slice(i, i + 32).map((item) => table.putItem(item)));
+}
+
+/** Wall time of a fresh `node` process, in ms (spawn included; the same for every command compared). */
+function timeProcess(args: string[], env: NodeJS.ProcessEnv): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Median cost over bare `node -e 0` of each command, runs interleaved so drift hits all alike. */
+function coldCosts(commands: Record<string, string[]>, env: NodeJS.ProcessEnv): Record<string, number> {
+  const samples: Record<string, number[]> = { bare: [] };
+  for (const name of Object.keys(commands)) samples[name] = [];
+  for (let run = 0; run < COLD_RUNS + 2; run++) {
+    const bare = timeProcess(['-e', '0'], env);
+    if (run >= 2) samples.bare!.push(bare);
+    for (const [name, args] of Object.entries(commands)) {
+      const ms = timeProcess(args, env);
+      if (run >= 2) samples[name]!.push(ms);
+    }
+  }
+  const bare = median(samples.bare!);
+  return Object.fromEntries([['bareNodeMs', bare], ...Object.keys(commands).map((name) => [name, median(samples[name]!) - bare])]);
+}
+
+function runWorker<T>(task: WorkerTask, env: NodeJS.ProcessEnv): Promise<T> {
+  return new Promise((done, fail) => {
+    const child = fork(join(import.meta.dirname, 'worker.ts'), [], {
+      env,
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    child.once('message', (message: { result?: T; error?: string }) => (message.error ? fail(new Error(message.error)) : done(message.result!)));
+    child.once('exit', (code) => code !== 0 && fail(new Error(`worker exited with ${code}`)));
+    child.send(task);
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'autodiscover-bench-'));
+  const db = await startDynalite();
+  try {
+    const env = { ...BASE_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint };
+    say('building the production bundle (infra/build/esbuild-options.cjs) ...');
+    const production = await bundle(dir, 'functions/autodiscover.ts', 'autodiscover');
+    const constant = await bundle(dir, 'infra/bench/constant-handler.ts', 'constant');
+    const bundleBytes = statSync(production).size;
+    say('seeding dynalite ...');
+    await seed(db.endpoint);
+
+    say(`cold start: ${COLD_RUNS} fresh processes each ...`);
+    // Per-dependency cost: a bundle that only imports it, same options.
+    const dependencies = ['xmlbuilder2', 'fast-xml-parser', 'ajv/dist/2020', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
+    const probes: Record<string, string[]> = {};
+    for (const [i, dependency] of dependencies.entries()) {
+      const entry = join(dir, `probe-${i}.ts`);
+      writeFileSync(entry, `import * as probe from '${dependency}';\n(globalThis as any).probe = probe;\n`);
+      const outfile = join(dir, `probe-${i}.cjs`);
+      await build({ ...esbuildOptions, entryPoints: [entry], outfile, logLevel: 'error', nodePaths: [join(ROOT, 'node_modules')] });
+      probes[dependency] = [outfile];
+    }
+    const firstAnswer = `require(${JSON.stringify(production)}).handler(${JSON.stringify(
+      (await import('./workload')).postEvent('user0@d0.bench.example'),
+    )}).then(r=>{if(r.statusCode!==200)process.exit(1)})`;
+    const cold = coldCosts({ import: [production], firstAnswer: ['-e', firstAnswer], ...probes }, env);
+
+    say(`warm: ${WARM_ROUNDS} rounds of ${WARM_REQUESTS} requests per handler, each in a fresh process ...`);
+    type Warm = { rps: number; p50Us: number; p99Us: number };
+    const runs: Record<'real' | 'constant' | 'adapter', Warm[]> = { real: [], constant: [], adapter: [] };
+    for (let round = 0; round < WARM_ROUNDS; round++) {
+      runs.real.push(await runWorker<Warm>({ mode: 'cached', bundle: production, exportName: 'handler', requests: WARM_REQUESTS }, env));
+      runs.constant.push(await runWorker<Warm>({ mode: 'cached', bundle: constant, exportName: 'handler', requests: WARM_REQUESTS }, env));
+      runs.adapter.push(await runWorker<Warm>({ mode: 'cached', bundle: constant, exportName: 'adapterOnly', requests: WARM_REQUESTS }, env));
+    }
+    const rps = (kind: keyof typeof runs) => median(runs[kind].map((r) => r.rps));
+    const realMedian = [...runs.real].sort((a, b) => a.rps - b.rps)[Math.floor(WARM_ROUNDS / 2)]!;
+
+    say('uncached: 2,000 first-time domains against dynalite ...');
+    const uncached = await runWorker<{ p50Us: number; p99Us: number; maxCallsNonAlias: number; maxCallsAlias: number }>(
+      { mode: 'uncached', bundle: production, requests: 2000 },
+      env,
+    );
+
+    say('mix: round trips (simulated clock) and memory ...');
+    type Mix = { roundTripsPer10k: number; pairKeyedRoundTripsPer10k: number; rssGrowthMb: number; rssAfterMb: number; cacheEntries: number };
+    const mixes: Record<string, Mix> = {};
+    for (const rate of [10, 50, 200]) {
+      const rssRequests = rate === 50 ? 200_000 : 0;
+      mixes[rate] = await runWorker<Mix>({ mode: 'mix', table: TABLE, warmup: 20_000, counted: 10_000, ratePerSecond: rate, rssRequests, rssRatePerSecond: 1000 }, env);
+    }
+
+    const results = {
+      coldStartMs: round(cold.import!),
+      coldFirstAnswerMs: round(cold.firstAnswer!),
+      coldStartByDependencyMs: Object.fromEntries(dependencies.map((d) => [d, round(cold[d]!)])),
+      bareNodeMs: round(cold.bareNodeMs!),
+      warmRatio: round(rps('real') / rps('constant'), 3),
+      warmRatioVsBareAdapter: round(rps('real') / rps('adapter'), 3),
+      warmRps: { real: Math.round(rps('real')), constant: Math.round(rps('constant')), bareAdapter: Math.round(rps('adapter')) },
+      cached: { p50Us: round(realMedian.p50Us), p99Us: round(realMedian.p99Us) },
+      uncached: { p50Us: round(uncached.p50Us), p99Us: round(uncached.p99Us) },
+      maxRoundTripsUncached: { nonAlias: uncached.maxCallsNonAlias, alias: uncached.maxCallsAlias },
+      roundTripsPer10k: round(mixes[50]!.roundTripsPer10k, 0),
+      roundTripsPer10kByRate: Object.fromEntries(Object.entries(mixes).map(([rate, m]) => [`${rate}rps`, { itemKeyed: round(m.roundTripsPer10k, 0), pairKeyed: round(m.pairKeyedRoundTripsPer10k, 0) }])),
+      rssGrowthMb: round(mixes[50]!.rssGrowthMb),
+      rssAfterMb: round(mixes[50]!.rssAfterMb),
+      cacheEntries: mixes[50]!.cacheEntries,
+      bundleBytes,
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      workload: WORKLOAD,
+    };
+    if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
+    else printTable(results);
+  } finally {
+    db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(r: Record<string, any>): void {
+  const rows: Array<[string, string, string]> = [
+    ['coldStartMs (import bundle − bare node)', `${r.coldStartMs}`, '≤ 40'],
+    ['coldFirstAnswerMs (import + first uncached answer − bare node)', `${r.coldFirstAnswerMs}`, ''],
+    ['warmRatio (real ÷ constant handler, same outer layer)', `${r.warmRatio}`, '≥ 0.5'],
+    ['warmRatio vs bare adapter (no routing, no log line)', `${r.warmRatioVsBareAdapter}`, ''],
+    ['warm req/s real / constant / bare adapter', `${r.warmRps.real} / ${r.warmRps.constant} / ${r.warmRps.bareAdapter}`, ''],
+    ['cached p50 / p99 µs', `${r.cached.p50Us} / ${r.cached.p99Us}`, 'p99 ≤ 500'],
+    ['uncached p50 / p99 µs (dynalite, own process)', `${r.uncached.p50Us} / ${r.uncached.p99Us}`, ''],
+    ['max round trips, uncached: non-alias / alias', `${r.maxRoundTripsUncached.nonAlias} / ${r.maxRoundTripsUncached.alias}`, '≤ 1 non-alias'],
+    ['roundTripsPer10k (Zipf mix, 50 req/s, TTL 60 s)', `${r.roundTripsPer10k}`, '≤ 1500'],
+    ...Object.entries(r.roundTripsPer10kByRate as Record<string, { itemKeyed: number; pairKeyed: number }>).map(
+      ([rate, v]) => [`  at ${rate}: item-keyed (ours) / pair-keyed`, `${v.itemKeyed} / ${v.pairKeyed}`, ''] as [string, string, string],
+    ),
+    ['rssGrowthMb (200,000 requests after warm-up)', `${r.rssGrowthMb} (RSS ${r.rssAfterMb} MB)`, '≤ 10'],
+    ['bundleBytes', `${r.bundleBytes}`, ''],
+    ...Object.entries(r.coldStartByDependencyMs as Record<string, number>).map(([d, ms]) => [`  import ${d} alone (ms)`, `${ms}`, ''] as [string, string, string]),
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  say(`\n${'figure'.padEnd(width)}  ${'measured'.padEnd(24)}  target`);
+  for (const [name, value, target] of rows) say(`${name.padEnd(width)}  ${value.padEnd(24)}  ${target}`);
+  say(`\nmachine: ${r.machine.cpus} × ${r.machine.cpu}, node ${r.machine.node}`);
+}
+
+await main();
