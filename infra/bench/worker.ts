@@ -23,7 +23,8 @@ process.stdout.write = ((text: string) => {
   return true;
 }) as typeof process.stdout.write;
 
-const require = createRequire(import.meta.url);
+// Built into a CommonJS bundle by bench.ts; bundles to measure are loaded by absolute path.
+const require = createRequire(`${process.cwd()}/`);
 const percentile = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 function check(result: LambdaHttpResult, status: number): void {
@@ -114,16 +115,31 @@ async function mix(task: Extract<WorkerTask, { mode: 'mix' }>) {
   await run(task.counted, task.ratePerSecond, true);
   const counted = { roundTripsPer10k: (roundTrips * 10_000) / task.counted, pairKeyedRoundTripsPer10k: ((pairRoundTrips - pairStart) * 10_000) / task.counted };
 
+  // Warm up at the memory run's own rate until the cache has reached its bound: growth after that is a leak.
+  pairFreshUntil.clear();
+  await run(task.rssRequests / 2, task.rssRatePerSecond, false);
   const gc = (globalThis as { gc?: () => void }).gc!;
   gc();
+  gc();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
+  const entriesBefore = cache.size;
   const started = performance.now();
-  pairFreshUntil.clear();
   await run(task.rssRequests, task.rssRatePerSecond, false);
   const seconds = (performance.now() - started) / 1000;
   gc();
-  const rssAfter = process.memoryUsage().rss;
-  return { ...counted, rssGrowthMb: (rssAfter - rssBefore) / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20, cacheEntries: cache.size, rssRunSeconds: seconds };
+  gc();
+  const { rss: rssAfter, heapUsed: heapAfter } = process.memoryUsage();
+  const mb = (bytes: number) => bytes / 2 ** 20;
+  return {
+    ...counted,
+    rssGrowthMb: mb(rssAfter - rssBefore),
+    heapGrowthMb: mb(heapAfter - heapBefore),
+    rssAfterMb: mb(rssAfter),
+    heapUsedAfterMb: mb(heapAfter),
+    cacheEntries: { before: entriesBefore, after: cache.size },
+    rssRunSeconds: seconds,
+  };
 }
 
 const tasks = { cached, uncached, mix } as const;
