@@ -1,6 +1,7 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import schema from './tenant-item.schema.json';
+import type { ErrorObject } from 'ajv';
 import type { TenantItem } from './model';
+// tenant-item.schema.json compiled at build time (npm run generate:validator): no Ajv compiler at run time.
+import validateSchema from './tenant-item.validator.generated.cjs';
 
 /** One way an item breaks the contract: where, and why, in words an admin can act on. */
 export interface ItemProblem {
@@ -14,11 +15,6 @@ export interface ItemProblem {
 export type ItemValidation =
   | { readonly valid: true; readonly item: TenantItem }
   | { readonly valid: false; readonly problems: readonly ItemProblem[] };
-
-// Compiled on first use, so importing the handler stays cheap.
-let compiled: ValidateFunction | undefined;
-const validator = (): ValidateFunction =>
-  (compiled ??= new Ajv2020({ allErrors: true, strict: true }).compile(schema));
 
 /** `/protocols/2/port` → `protocols[2].port` */
 function attributePath(pointer: string, child?: string): string {
@@ -47,11 +43,10 @@ function describe(error: ErrorObject): { path: string; reason: string } {
 
 /** Checks one item against tenant-item.schema.json (the only definition of the format). */
 export function validateTenantItem(candidate: unknown): ItemValidation {
-  const validate = validator();
-  if (validate(candidate)) return { valid: true, item: candidate as TenantItem };
+  if (validateSchema(candidate)) return { valid: true, item: candidate as TenantItem };
   const rawId = (candidate as { id?: unknown } | null)?.id;
   const id = typeof rawId === 'string' ? rawId : '(no id)';
-  const problems = (validate.errors ?? [])
+  const problems = (validateSchema.errors ?? [])
     .filter((error) => error.keyword !== 'if') // "must match then/else" only repeats the errors below it
     .map((error) => ({ id, ...describe(error) }));
   return { valid: false, problems };
