@@ -19,8 +19,10 @@ async function main(): Promise<void> {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   }
   applyLocalDefaults(true);
-  // Local answers should reflect admin edits quickly; the Lambda default is longer.
+  // Local answers should reflect admin edits within seconds; the Lambda defaults are longer.
   process.env.CACHE_TTL_SECONDS ??= '5';
+  process.env.CACHE_NEGATIVE_TTL_SECONDS ??= '2';
+  process.env.CACHE_MAILBOX_ABSENT_TTL_SECONDS ??= '5';
 
   // Imported only now, so the SDK clients see the endpoint chosen above.
   const { createTenantTable } = await import('../../lib/tenants/dynamodb');
