@@ -1,7 +1,13 @@
+import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_VALIDATOR_PATH, REGENERATE_COMMAND, generateValidatorCode } from '../../infra/build/validator-code';
 import { validateTenantItem } from '../../lib/tenants/validate';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const esbuildOptions = createRequire(import.meta.url)(join(ROOT, 'infra/build/esbuild-options.cjs')) as Record<string, unknown>;
 
 describe('precompiled tenant item validator', () => {
   it('is exactly what the schema compiles to today', () => {
@@ -23,5 +29,37 @@ describe('precompiled tenant item validator', () => {
       valid: false,
       problems: [{ id: 'example.com', path: 'provider.name', reason: 'must NOT have more than 256 characters' }],
     });
+  });
+});
+
+describe('production bundle (infra/build/esbuild-options.cjs)', () => {
+  it('holds neither the Ajv compiler nor js-yaml', async () => {
+    const { metafile } = await build({
+      ...esbuildOptions,
+      entryPoints: [join(ROOT, 'functions/autodiscover.ts')],
+      outfile: join(ROOT, 'unused.cjs'),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs.some((path) => path.includes('tenant-item.validator.generated.cjs'))).toBe(true);
+    // Only Ajv's small runtime helpers may remain (ajv/dist/runtime/*).
+    expect(inputs.filter((path) => /node_modules\/ajv\//.test(path) && !/node_modules\/ajv\/dist\/runtime\//.test(path))).toEqual([]);
+    expect(inputs.filter((path) => path.includes('node_modules/js-yaml/'))).toEqual([]);
+    expect(inputs.some((path) => path.endsWith('infra/build/stubs/js-yaml.cjs'))).toBe(true);
+  });
+
+  it('answers YAML input to xmlbuilder2 with a clear error instead of parsing it', async () => {
+    const { outputFiles } = await build({
+      ...esbuildOptions,
+      stdin: { contents: "import { create } from 'xmlbuilder2';\nexport const feedYaml = () => create().ele('---\\nroot: 1\\n');\n", resolveDir: ROOT, loader: 'ts' },
+      outfile: join(ROOT, 'unused.cjs'),
+      write: false,
+      logLevel: 'silent',
+    });
+    const module = { exports: {} as { feedYaml?: () => unknown } };
+    new Function('module', 'exports', 'require', outputFiles[0]!.text)(module, module.exports, createRequire(import.meta.url));
+    expect(() => module.exports.feedYaml!()).toThrow(/js-yaml is not part of the responder bundle/);
   });
 });
