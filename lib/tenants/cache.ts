@@ -10,10 +10,17 @@ import { isMailboxId, type DomainItem } from './model';
 // injected clock only when a lookup runs.
 
 export interface CacheSettings {
-  /** How long a read item (or "no mailbox item") is served without asking DynamoDB. */
+  /** How long a read item is served without asking DynamoDB. */
   readonly ttlMs: number;
   /** The same for a domain that is not hosted (absent or disabled): shorter, so new domains go live soon. */
   readonly negativeTtlMs: number;
+  /**
+   * The same for "this address has no mailbox item": longer, because every
+   * address asks for its mailbox item and almost none has one. A new override
+   * shows within this time for an address that asked recently (at once for
+   * one that did not); clients keep their answers for an hour or more anyway.
+   */
+  readonly mailboxAbsentTtlMs: number;
   /** How old a copy may be and still answer when DynamoDB fails (stale-if-error). */
   readonly staleMs: number;
   /** Items kept at most; the least recently used go first. */
@@ -23,6 +30,7 @@ export interface CacheSettings {
 export const DEFAULT_CACHE_SETTINGS: CacheSettings = {
   ttlMs: 60_000,
   negativeTtlMs: 20_000,
+  mailboxAbsentTtlMs: 600_000,
   staleMs: 3_600_000,
   maxEntries: 20_000,
 };
@@ -30,6 +38,7 @@ export const DEFAULT_CACHE_SETTINGS: CacheSettings = {
 const ENV_SETTINGS: ReadonlyArray<readonly [variable: string, key: keyof CacheSettings, scale: number]> = [
   ['CACHE_TTL_SECONDS', 'ttlMs', 1000],
   ['CACHE_NEGATIVE_TTL_SECONDS', 'negativeTtlMs', 1000],
+  ['CACHE_MAILBOX_ABSENT_TTL_SECONDS', 'mailboxAbsentTtlMs', 1000],
   ['CACHE_STALE_SECONDS', 'staleMs', 1000],
   ['CACHE_MAX_ENTRIES', 'maxEntries', 1],
 ];
@@ -91,10 +100,15 @@ function note(report: LookupReport | undefined, cache: NonNullable<LookupReport[
   if (report && CACHE_RANK[cache] >= CACHE_RANK[report.cache ?? 'hit']) report.cache = cache;
 }
 
-/** Not hosted: no domain item, or one with `enabled: false`. Mailbox ids never count: "no override" is normal. */
-function isNotHosted(id: string, value: CheckedItem | undefined): boolean {
-  if (isMailboxId(id)) return false;
-  return value === undefined || (value.valid && (value.item as DomainItem).enabled === false);
+/**
+ * How long a read answers from memory. Domains that are not hosted (no item,
+ * or `enabled: false`) get the short negative TTL; addresses without a mailbox
+ * item the long one ("no override" is the normal case); all else the TTL.
+ */
+function ttlFor(id: string, value: CheckedItem | undefined, settings: CacheSettings): number {
+  if (isMailboxId(id)) return value === undefined ? settings.mailboxAbsentTtlMs : settings.ttlMs;
+  const notHosted = value === undefined || (value.valid && (value.item as DomainItem).enabled === false);
+  return notHosted ? settings.negativeTtlMs : settings.ttlMs;
 }
 
 export class TenantCache {
@@ -195,7 +209,7 @@ export class TenantCache {
   }
 
   private remember(id: string, value: CheckedItem | undefined, fetchedAt: number): void {
-    const ttl = isNotHosted(id, value) ? this.settings.negativeTtlMs : this.settings.ttlMs;
+    const ttl = ttlFor(id, value, this.settings);
     this.entries.delete(id);
     this.entries.set(id, { value, fetchedAt, freshUntil: fetchedAt + ttl });
     while (this.entries.size > this.settings.maxEntries) {

@@ -8,7 +8,7 @@ import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem
 // counted where the cache calls the store; a "broken" store is the same table
 // code pointed at a loopback port nothing listens on.
 
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, staleMs: 3_600_000, maxEntries: 100 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100 };
 
 const domainItem = (id: string, server = `imap.${id}`): RawItem => ({
   id,
@@ -170,6 +170,57 @@ describe('TenantCache', () => {
     ]);
   });
 
+  it('keeps "no mailbox item" for mailboxAbsentTtl, while mailbox items and domains keep the TTL', async () => {
+    const table = await freshTable([domainItem('absent.example'), { id: 'alice@absent.example', displayName: 'Alice' }]);
+    const { store, calls } = countingStore(table);
+    const clock = testClock();
+    const cache = new TenantCache(store, SETTINGS, clock.now);
+    const displayName = async (local: string, report?: LookupReport) => {
+      const lookup = await cache.lookup('absent.example', `${local}@absent.example`, report);
+      return lookup.kind === 'hosted' ? (lookup.tenant.mailbox?.displayName ?? null) : lookup.kind;
+    };
+
+    expect(await displayName('alice')).toBe('Alice');
+    expect(await displayName('bob')).toBeNull();
+    expect(calls).toEqual([['absent.example', 'alice@absent.example'], ['bob@absent.example']]);
+
+    // Past the TTL the domain and Alice's item are read again; Bob's "no item" is still fresh.
+    await table.putItem({ id: 'bob@absent.example', displayName: 'Bob' });
+    clock.advance(SETTINGS.ttlMs);
+    const bobReport: LookupReport = {};
+    expect(await displayName('bob', bobReport)).toBeNull();
+    expect(bobReport).toMatchObject({ cache: 'miss', storeCalls: 1 });
+    expect(await displayName('alice')).toBe('Alice');
+    expect(calls.slice(2)).toEqual([['absent.example'], ['alice@absent.example']]);
+
+    // Bob's new override shows once mailboxAbsentTtl has passed since his "no item" was read.
+    clock.advance(SETTINGS.mailboxAbsentTtlMs - SETTINGS.ttlMs - 1);
+    expect(await displayName('bob')).toBeNull();
+    expect(calls.at(-1)).toEqual(['absent.example']);
+    clock.advance(1);
+    expect(await displayName('bob')).toBe('Bob');
+    expect(calls.at(-1)).toEqual(['bob@absent.example']);
+    // An address that never asked sees an override at once.
+    await table.putItem({ id: 'carol@absent.example', displayName: 'Carol' });
+    expect(await displayName('carol')).toBe('Carol');
+  });
+
+  it('serves a "no mailbox item" entry stale-if-error like any other item', async () => {
+    const table = await freshTable([domainItem('absent-stale.example')]);
+    const { store, calls, breakStore } = countingStore(table);
+    const clock = testClock();
+    const cache = new TenantCache(store, SETTINGS, clock.now);
+    await cache.lookup('absent-stale.example', 'bob@absent-stale.example');
+
+    breakStore();
+    clock.advance(SETTINGS.mailboxAbsentTtlMs);
+    const report: LookupReport = {};
+    const stale = await cache.lookup('absent-stale.example', 'bob@absent-stale.example', report);
+    expect(stale.kind === 'hosted' && stale.tenant.mailbox).toBeUndefined();
+    expect(report).toMatchObject({ cache: 'stale', storeCalls: 1 });
+    expect(calls.at(-1)).toEqual(['absent-stale.example', 'bob@absent-stale.example']);
+  });
+
   it('caches an item that breaks the contract, so it is validated and read once per TTL', async () => {
     const table = await freshTable([{ id: 'bad.example', protocols: [{ type: 'IMAP', server: 'imap.bad.example', port: 0, tls: 'implicit' }] }]);
     const { store, calls } = countingStore(table);
@@ -240,13 +291,19 @@ describe('TenantCache', () => {
 
 describe('cacheSettingsFromEnv', () => {
   it('reads seconds and counts, and keeps defaults for missing values', () => {
-    const { settings, problems } = cacheSettingsFromEnv({ CACHE_TTL_SECONDS: '5', CACHE_MAX_ENTRIES: '300', CACHE_STALE_SECONDS: '0.5' });
-    expect(settings).toEqual({ ...DEFAULT_CACHE_SETTINGS, ttlMs: 5000, maxEntries: 300, staleMs: 500 });
+    const { settings, problems } = cacheSettingsFromEnv({
+      CACHE_TTL_SECONDS: '5',
+      CACHE_MAX_ENTRIES: '300',
+      CACHE_STALE_SECONDS: '0.5',
+      CACHE_MAILBOX_ABSENT_TTL_SECONDS: '120',
+    });
+    expect(settings).toEqual({ ...DEFAULT_CACHE_SETTINGS, ttlMs: 5000, maxEntries: 300, staleMs: 500, mailboxAbsentTtlMs: 120_000 });
     expect(problems).toEqual([]);
   });
 
   it('names a bad value and keeps its default', () => {
     const { settings, problems } = cacheSettingsFromEnv({ CACHE_NEGATIVE_TTL_SECONDS: 'ten', CACHE_TTL_SECONDS: '-1' });
+    expect(DEFAULT_CACHE_SETTINGS.mailboxAbsentTtlMs).toBe(600_000);
     expect(settings).toEqual(DEFAULT_CACHE_SETTINGS);
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain('CACHE_TTL_SECONDS');
