@@ -50,6 +50,47 @@ describe('production bundle (infra/build/esbuild-options.cjs)', () => {
     expect(inputs.some((path) => path.endsWith('infra/build/stubs/js-yaml.cjs'))).toBe(true);
   });
 
+  it('takes credentials only from the environment Lambda provides (no SSO, ini, STS or metadata providers)', async () => {
+    const { metafile } = await build({
+      ...esbuildOptions,
+      entryPoints: [join(ROOT, 'functions/autodiscover.ts')],
+      outfile: join(ROOT, 'unused.cjs'),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const providers = Object.keys(metafile.inputs)
+      .map((path) => /node_modules\/(@aws-sdk\/(?:credential-provider-[a-z-]+|client-sts|client-sso|nested-clients))\//.exec(path)?.[1])
+      .filter((name) => name !== undefined);
+    expect([...new Set(providers)]).toEqual(['@aws-sdk/credential-provider-env']);
+  });
+
+  it('reads the role keys Lambda puts in the environment, and fails clearly without them', async () => {
+    const { outputFiles } = await build({
+      ...esbuildOptions,
+      stdin: { contents: "export { defaultProvider } from '@aws-sdk/credential-provider-node';\n", resolveDir: ROOT, loader: 'ts' },
+      outfile: join(ROOT, 'unused.cjs'),
+      write: false,
+      logLevel: 'silent',
+    });
+    const module = { exports: {} as { defaultProvider?: () => () => Promise<{ accessKeyId: string; sessionToken?: string }> } };
+    new Function('module', 'exports', 'require', outputFiles[0]!.text)(module, module.exports, createRequire(import.meta.url));
+    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+      await expect(module.exports.defaultProvider!()()).resolves.toMatchObject({ accessKeyId: 'AKIDEXAMPLE', sessionToken: 'token' });
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      await expect(module.exports.defaultProvider!()()).rejects.toThrow(/environment variable/i);
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('answers YAML input to xmlbuilder2 with a clear error instead of parsing it', async () => {
     const { outputFiles } = await build({
       ...esbuildOptions,
