@@ -27,11 +27,25 @@ const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 const octets = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+// Recent results of normaliseDomain by raw input: a few domains ask most, and
+// domainToASCII is the costly step of a warm request's address check. Bounded;
+// the oldest entry goes first.
+const NORMALISED_MAX = 1024;
+const normalised = new Map<string, string | undefined>();
+
 /**
  * Normalises a domain name: one trailing dot removed, lower case, IDN to punycode.
  * Returns undefined for anything that is not a valid host name.
  */
 export function normaliseDomain(raw: string): string | undefined {
+  if (normalised.has(raw)) return normalised.get(raw);
+  const domain = normaliseUncached(raw);
+  if (normalised.size >= NORMALISED_MAX) normalised.delete(normalised.keys().next().value!);
+  normalised.set(raw, domain);
+  return domain;
+}
+
+function normaliseUncached(raw: string): string | undefined {
   const withoutDot = raw.endsWith('.') ? raw.slice(0, -1) : raw;
   if (withoutDot === '' || CONTROL.test(withoutDot) || URL_SYNTAX.test(withoutDot)) return undefined;
   const ascii = domainToASCII(withoutDot);

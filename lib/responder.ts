@@ -14,7 +14,7 @@ import type { TenantLookup } from './tenants/resolve';
 
 export interface ResponderDeps {
   /** May fill `report` (cache hit/miss/stale, DynamoDB calls and time) for the log line. */
-  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => Promise<TenantLookup>;
+  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => TenantLookup | Promise<TenantLookup>;
   readonly log: LogSink;
   /** `Error/@Id`: an unsigned 32-bit number naming this responder. */
   readonly responderId: number;

@@ -7,8 +7,16 @@ export const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 export const NO_STORE = 'no-store';
 
+// XML answers share one frozen header set per Cache-Control value (there are two).
+const xmlHeaders = new Map<string, Readonly<Record<string, string>>>();
+
 export function xmlResponse(status: number, body: string, cacheControl: string): HttpResponse {
-  return { status, headers: { ...BASE_HEADERS, 'Content-Type': XML_CONTENT_TYPE, 'Cache-Control': cacheControl }, body };
+  let headers = xmlHeaders.get(cacheControl);
+  if (!headers) {
+    headers = Object.freeze({ ...BASE_HEADERS, 'Content-Type': XML_CONTENT_TYPE, 'Cache-Control': cacheControl });
+    xmlHeaders.set(cacheControl, headers);
+  }
+  return { status, headers, body };
 }
 
 export function emptyResponse(status: number, headers: Record<string, string> = {}): HttpResponse {

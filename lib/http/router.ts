@@ -1,7 +1,8 @@
 import { emptyResponse } from './responses';
 import type { HttpRequest, HttpResponse, LogFields } from './types';
 
-export type RouteMethod = (request: HttpRequest, log: LogFields) => Promise<HttpResponse>;
+/** May answer synchronously (a warm request then builds no promise chain); the outer layer awaits either. */
+export type RouteMethod = (request: HttpRequest, log: LogFields) => HttpResponse | Promise<HttpResponse>;
 
 export interface Route {
   /** Short name for logs and metrics. */
@@ -20,9 +21,11 @@ function allowedMethods(route: Route): string {
   return [...methods].join(', ');
 }
 
+const withoutBody = (response: HttpResponse): HttpResponse => ({ ...response, body: '' });
+
 /** Dispatches a request: 404 for unknown paths, 204 for OPTIONS, 405 for other methods. */
 export function createRouter(routes: RouteTable): RouteMethod {
-  return async (request, log) => {
+  return (request, log) => {
     const route = routes.get(request.path.toLowerCase());
     if (!route) {
       log.route = 'unknown';
@@ -33,7 +36,8 @@ export function createRouter(routes: RouteTable): RouteMethod {
     const head = request.method === 'HEAD';
     const handle = route.methods[request.method] ?? (head ? route.methods.GET : undefined);
     if (!handle) return emptyResponse(405, { Allow: allowedMethods(route) });
-    const response = await handle(request, log);
-    return head ? { ...response, body: '' } : response;
+    const response = handle(request, log);
+    if (!head) return response;
+    return response instanceof Promise ? response.then(withoutBody) : withoutBody(response);
   };
 }

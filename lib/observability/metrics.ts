@@ -2,30 +2,23 @@ import type { RequestLogLine } from './request-log';
 
 // CloudWatch metrics in Embedded Metric Format: the request's log line itself
 // carries the `_aws` directive and the metric values, so one line per request
-// is both the log and the metrics, with no agent or API call. Written by hand:
-// a few object literals cost nothing at cold start.
+// is both the log and the metrics, with no agent or API call. Written by hand
+// (no import cost at cold start), and as text: a request only picks one of a
+// few directive strings written once, and appends its values.
 
 export const DEFAULT_METRICS_NAMESPACE = 'AutodiscoverResponder';
 
 type Unit = 'Count' | 'Milliseconds';
-type MetricValues = Record<string, number>;
-
-interface Directive {
-  readonly Namespace: string;
-  readonly Dimensions: string[][];
-  readonly Metrics: Array<{ Name: string; Unit: Unit }>;
-}
 
 const CACHE_METRIC = { hit: 'CacheHit', miss: 'CacheMiss', stale: 'CacheStale' } as const;
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
+/** A number as JSON writes it (non-finite numbers become null). */
+export const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
+
 /** `200 settings`, `404 error 500`, `503 error 603`: outcome and status in one low-cardinality dimension. */
 export const requestResult = (line: RequestLogLine): string =>
-  [line.status, line.outcome ?? 'none', line.errorCode].filter((part) => part !== undefined).join(' ');
-
-function directive(namespace: string, dimensions: string[], metrics: MetricValues, units: Readonly<Record<string, Unit>>): Directive {
-  return { Namespace: namespace, Dimensions: [dimensions], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: units[Name]! })) };
-}
+  line.errorCode === undefined ? `${line.status} ${line.outcome ?? 'none'}` : `${line.status} ${line.outcome ?? 'none'} ${line.errorCode}`;
 
 const UNITS: Readonly<Record<string, Unit>> = {
   Requests: 'Count',
@@ -38,28 +31,48 @@ const UNITS: Readonly<Record<string, Unit>> = {
   DynamoDBErrors: 'Count',
 };
 
-/**
- * The EMF members for one request: requests and latency by route and result;
- * cache hit/miss/stale and DynamoDB calls, latency and errors without
- * dimensions. Only metrics that apply to this request are present.
- */
-export function emfMembers(line: RequestLogLine, namespace: string, timestamp: number): Record<string, unknown> {
-  const byResult: MetricValues = { Requests: 1, Latency: line.latencyMs };
-  const lookup: MetricValues = {};
-  if (line.cache) lookup[CACHE_METRIC[line.cache]] = 1;
-  if (line.storeCalls) {
-    lookup.DynamoDBCalls = line.storeCalls;
-    if (line.storeMs !== undefined) lookup.DynamoDBLatency = round(line.storeMs);
-  }
-  if (line.storeError) lookup.DynamoDBErrors = 1;
+const directive = (namespace: string, dimensions: string[], metrics: readonly string[]) => ({
+  Namespace: namespace,
+  Dimensions: [dimensions],
+  Metrics: metrics.map((Name) => ({ Name, Unit: UNITS[Name]! })),
+});
 
-  const directives = [directive(namespace, ['route', 'result'], byResult, UNITS)];
-  if (Object.keys(lookup).length > 0) directives.push(directive(namespace, [], lookup, UNITS));
-  return {
-    _aws: { Timestamp: timestamp, CloudWatchMetrics: directives },
-    route: line.route ?? 'none',
-    result: requestResult(line),
-    ...byResult,
-    ...lookup,
+/**
+ * Writes the EMF members of one request's line: requests and latency by
+ * route and result; cache hit/miss/stale and DynamoDB calls, latency and
+ * errors without dimensions. Only metrics that apply to the request are
+ * present. The result is JSON members (`,"_aws":…`) to append to an object
+ * that already has at least one member.
+ */
+export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: number) => string {
+  // The `CloudWatchMetrics` array for each set of lookup metrics, by their names joined with ','.
+  const directives = new Map<string, string>();
+  const directivesFor = (names: string): string => {
+    let json = directives.get(names);
+    if (json === undefined) {
+      const list = [directive(namespace, ['route', 'result'], ['Requests', 'Latency'])];
+      if (names !== '') list.push(directive(namespace, [], names.split(',')));
+      directives.set(names, (json = JSON.stringify(list)));
+    }
+    return json;
+  };
+
+  return (line, timestamp) => {
+    let names = '';
+    let values = `,"Requests":1,"Latency":${jsonNumber(line.latencyMs)}`;
+    const add = (name: string, value: number) => {
+      names = names === '' ? name : `${names},${name}`;
+      values += `,"${name}":${jsonNumber(value)}`;
+    };
+    if (line.cache) add(CACHE_METRIC[line.cache], 1);
+    if (line.storeCalls) {
+      add('DynamoDBCalls', line.storeCalls);
+      if (line.storeMs !== undefined) add('DynamoDBLatency', round(line.storeMs));
+    }
+    if (line.storeError) add('DynamoDBErrors', 1);
+    return (
+      `,"_aws":{"Timestamp":${jsonNumber(timestamp)},"CloudWatchMetrics":${directivesFor(names)}}` +
+      `,"route":${JSON.stringify(line.route ?? 'none')},"result":${JSON.stringify(requestResult(line))}${values}`
+    );
   };
 }

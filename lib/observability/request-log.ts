@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LogFields } from '../http/types';
-import { DEFAULT_METRICS_NAMESPACE, emfMembers } from './metrics';
+import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber } from './metrics';
 
 // One JSON line per request, holding only what behaviour.md allows: never
 // headers, bodies, full addresses or rendered answers. The same line carries
@@ -16,8 +16,7 @@ export interface RequestLogLine extends LogFields {
 export type LogSink = (line: RequestLogLine) => void;
 
 /** A short, stable hash of a local part: lets operators correlate requests without learning the address. */
-export const localPartHash = (localPart: string): string =>
-  createHash('sha256').update(localPart.toLowerCase()).digest('hex').slice(0, 12);
+export const localPartHash = (localPart: string): string => hash('sha256', localPart.toLowerCase(), 'hex').slice(0, 12);
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -33,6 +32,23 @@ export interface StdoutSinkOptions {
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /**
+ * A line's own members as JSON text without the closing brace: every field
+ * that is set, `storeMs` rounded, `route` left to the EMF part (it is a
+ * metric dimension there). Keys are LogFields names, never request data.
+ */
+function detailsJson(line: RequestLogLine): string {
+  let out = '';
+  for (const key in line) {
+    if (key === 'route') continue;
+    const value = line[key as keyof RequestLogLine];
+    if (value === undefined) continue;
+    const json = typeof value === 'number' ? jsonNumber(key === 'storeMs' ? round(value) : value) : JSON.stringify(value);
+    out += `${out === '' ? '{' : ','}"${key}":${json}`;
+  }
+  return out;
+}
+
+/**
  * Writes one line per request to stdout, where Lambda ships it to CloudWatch
  * Logs. A request below LOG_LEVEL still writes its metrics, but none of its
  * details (domain, hash, cache facts); `silent` writes nothing at all.
@@ -40,16 +56,15 @@ const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 export function stdoutLogSink(options: StdoutSinkOptions = {}): LogSink {
   const name = (options.level ?? process.env.LOG_LEVEL ?? 'info').toLowerCase();
   const threshold = LEVELS[name as LogLevel] ?? LEVELS.info;
-  const namespace = options.namespace ?? DEFAULT_METRICS_NAMESPACE;
+  const emf = emfWriter(options.namespace ?? DEFAULT_METRICS_NAMESPACE);
   const write = options.write ?? ((text: string) => process.stdout.write(text));
   const clock = options.clock ?? Date.now;
   if (threshold === LEVELS.silent) return () => {};
   return (line) => {
-    const metrics = emfMembers(line, namespace, clock());
-    const detailed = LEVELS[line.level] >= threshold;
-    const out = detailed
-      ? { ...line, ...(line.storeMs === undefined ? {} : { storeMs: round(line.storeMs) }), ...metrics }
-      : { level: line.level, method: line.method, status: line.status, latencyMs: line.latencyMs, ...metrics };
-    write(`${JSON.stringify(out)}\n`);
+    const head =
+      LEVELS[line.level] >= threshold
+        ? detailsJson(line)
+        : `{"level":${JSON.stringify(line.level)},"method":${JSON.stringify(line.method)},"status":${jsonNumber(line.status)},"latencyMs":${jsonNumber(line.latencyMs)}`;
+    write(`${head}${emf(line, clock())}}\n`);
   };
 }

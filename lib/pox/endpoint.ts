@@ -16,8 +16,8 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const GET_CACHE_CONTROL = 'max-age=300';
 
 export interface PoxEndpointDeps {
-  /** `report` receives cache and DynamoDB facts for the log line (LogFields has their fields). */
-  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => Promise<TenantLookup>;
+  /** `report` receives cache and DynamoDB facts for the log line (LogFields has their fields). May answer synchronously. */
+  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => TenantLookup | Promise<TenantLookup>;
   readonly renderError: ErrorRenderer;
 }
 
@@ -44,25 +44,34 @@ function record(log: LogFields, answer: PoxAnswer): PoxAnswer {
   return answer;
 }
 
-async function withTenant(
+/** Applies `next` now to a value that is here, or later to one that is not (a warm lookup stays synchronous). */
+const andThen = <T, U>(value: T | Promise<T>, next: (value: T) => U): U | Promise<U> =>
+  value instanceof Promise ? value.then(next) : next(value);
+
+/** A DynamoDB failure answers 603 (row 4); anything else is a bug for the outer layer. */
+function storeFailure(error: unknown, renderError: ErrorRenderer): PoxAnswer {
+  if (error instanceof TenantStoreError) return errorAnswer(503, 603, renderError);
+  throw error;
+}
+
+function withTenant(
   deps: PoxEndpointDeps,
   log: LogFields,
   domain: string,
   address: EmailAddress | undefined,
   answer: (lookup: TenantLookup) => PoxAnswer,
-): Promise<PoxAnswer> {
-  let lookup: TenantLookup;
+): PoxAnswer | Promise<PoxAnswer> {
+  let lookup: TenantLookup | Promise<TenantLookup>;
   try {
-    lookup = await deps.lookupTenant(domain, address?.mailboxId, log);
+    lookup = deps.lookupTenant(domain, address?.mailboxId, log);
   } catch (error) {
-    if (error instanceof TenantStoreError) return errorAnswer(503, 603, deps.renderError);
-    throw error;
+    return storeFailure(error, deps.renderError);
   }
-  return answer(lookup);
+  return lookup instanceof Promise ? lookup.then(answer, (error: unknown) => storeFailure(error, deps.renderError)) : answer(lookup);
 }
 
 /** POST: the full decision table of behaviour.md. */
-export async function handlePoxPost(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): Promise<HttpResponse> {
+export function handlePoxPost(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): HttpResponse | Promise<HttpResponse> {
   const toResponse = (answer: PoxAnswer) => xmlResponse(answer.status, record(log, answer).body, NO_STORE);
   if (request.body.byteLength > MAX_BODY_BYTES) return toResponse(errorAnswer(413, 600, deps.renderError));
 
@@ -71,18 +80,23 @@ export async function handlePoxPost(deps: PoxEndpointDeps, request: HttpRequest,
   const { address } = parsed.request;
   log.domain = address.domain;
   log.localPartHash = localPartHash(address.localPart);
-  return toResponse(await withTenant(deps, log, address.domain, address, (lookup) => answerPoxRequest(lookup, parsed.request, deps.renderError)));
+  return andThen(
+    withTenant(deps, log, address.domain, address, (lookup) => answerPoxRequest(lookup, parsed.request, deps.renderError)),
+    toResponse,
+  );
 }
 
 /** GET (and HEAD): domain-level settings for the domain named by `Host`. */
-export async function handlePoxGet(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): Promise<HttpResponse> {
+export function handlePoxGet(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): HttpResponse | Promise<HttpResponse> {
   const domain = domainFromHost(request.headers.get('host'));
   if (domain === undefined) {
     log.outcome = 'notHosted';
     return emptyResponse(404);
   }
   log.domain = domain;
-  const answer = record(log, await withTenant(deps, log, domain, undefined, (lookup) => answerDomainRequest(lookup, deps.renderError)));
-  if (answer.body === '') return emptyResponse(answer.status);
-  return xmlResponse(answer.status, answer.body, answer.status === 200 && answer.outcome !== 'error' ? GET_CACHE_CONTROL : NO_STORE);
+  return andThen(withTenant(deps, log, domain, undefined, (lookup) => answerDomainRequest(lookup, deps.renderError)), (answered) => {
+    const answer = record(log, answered);
+    if (answer.body === '') return emptyResponse(answer.status);
+    return xmlResponse(answer.status, answer.body, answer.status === 200 && answer.outcome !== 'error' ? GET_CACHE_CONTROL : NO_STORE);
+  });
 }

@@ -15,18 +15,26 @@ export type PoxRequestResult =
 const INVALID = { ok: false, errorCode: 600 } as const;
 const NO_PROVIDER = { ok: false, errorCode: 601 } as const;
 
-const withoutScheme = (uri: string): string | undefined => /^https?:\/\/(.*)$/.exec(uri)?.[1];
+// Namespace and schema URIs are compared whole: the vocabulary's scheme-less
+// names under http:// and https://, looked up in one step per request.
+const withSchemes = (bare: string): string[] => [`http://${bare}`, `https://${bare}`];
+const REQUEST_NAMESPACE_URIS: ReadonlySet<string> = new Set(['', ...REQUEST_NAMESPACES.flatMap(withSchemes)]);
+const RESPONSE_SCHEMA_URIS: ReadonlyMap<string, ResponseSchema> = new Map(
+  [...ACCEPTABLE_RESPONSE_SCHEMAS].flatMap(([bare, schema]) => withSchemes(bare).map((uri) => [uri, schema] as const)),
+);
 
-function inRequestNamespace(element: XmlElement): boolean {
-  if (element.namespace === '') return true;
-  const bare = withoutScheme(element.namespace);
-  return bare !== undefined && (REQUEST_NAMESPACES as readonly string[]).includes(bare);
-}
+/** No namespace, or one of the request namespaces under http:// or https://. */
+const inRequestNamespace = (element: XmlElement): boolean => REQUEST_NAMESPACE_URIS.has(element.namespace);
 
 /** The one child called `name`, or undefined when there is none or more than one. */
 function onlyChild(parent: XmlElement, name: string): XmlElement | undefined {
-  const found = parent.children.filter((child) => child.localName === name);
-  return found.length === 1 && inRequestNamespace(found[0]!) ? found[0] : undefined;
+  let found: XmlElement | undefined;
+  for (const child of parent.children) {
+    if (child.localName !== name) continue;
+    if (found !== undefined) return undefined;
+    found = child;
+  }
+  return found !== undefined && inRequestNamespace(found) ? found : undefined;
 }
 
 /** A leaf's trimmed text; undefined when it holds elements. */
@@ -53,8 +61,7 @@ export function parsePoxRequest(body: Uint8Array, contentType?: string): PoxRequ
   const schemaUri = leafText(schemaElement);
   if (!address || !schemaUri) return INVALID;
 
-  const bareSchema = withoutScheme(schemaUri);
-  const schema = bareSchema === undefined ? undefined : ACCEPTABLE_RESPONSE_SCHEMAS.get(bareSchema);
+  const schema = RESPONSE_SCHEMA_URIS.get(schemaUri);
   if (schema === undefined) return NO_PROVIDER;
   return { ok: true, request: { address, schema } };
 }

@@ -76,13 +76,26 @@ export interface LookupReport {
   storeError?: string;
 }
 
-interface Entry {
-  /** undefined: the table has no such item (a negative entry). */
-  readonly value: CheckedItem | undefined;
-  readonly fetchedAt: number;
-  readonly freshUntil: number;
+/**
+ * One cached item, and its place in the recency list. Entries are updated in
+ * place: a hit only relinks two neighbours, where re-inserting into the Map
+ * (delete + set) would leave deleted slots behind that every later lookup of a
+ * hot key walks past until the Map rehashes.
+ */
+class Entry {
   /** Kept past its TTL because DynamoDB failed: answers say `stale` until a read succeeds. */
-  readonly stale?: true;
+  stale = false;
+  /** Neighbours in the recency list (older towards `oldest`, newer towards `newest`). */
+  older: Entry | undefined;
+  newer: Entry | undefined;
+
+  constructor(
+    readonly id: string,
+    /** undefined: the table has no such item (a negative entry). */
+    public value: CheckedItem | undefined,
+    public fetchedAt: number,
+    public freshUntil: number,
+  ) {}
 }
 
 type Fetch = Promise<{ readonly items: ReadonlyMap<string, CheckedItem> } | { readonly error: TenantStoreError }>;
@@ -113,6 +126,9 @@ function ttlFor(id: string, value: CheckedItem | undefined, settings: CacheSetti
 
 export class TenantCache {
   private readonly entries = new Map<string, Entry>();
+  /** Ends of the recency list: the least recently used entry goes first when the cache is full. */
+  private oldest: Entry | undefined;
+  private newest: Entry | undefined;
   /** Reads under way, by item id: concurrent misses for one id wait for the same round trip. */
   private readonly inflight = new Map<string, Fetch>();
 
@@ -122,8 +138,11 @@ export class TenantCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `lookupTenant` with the cache in front; same answers, fewer round trips. */
-  lookup(domain: string, mailboxId?: string, report?: LookupReport): Promise<TenantLookup> {
+  /**
+   * `lookupTenant` with the cache in front; same answers, fewer round trips.
+   * Synchronous when every item the lookup needs is fresh in memory.
+   */
+  lookup(domain: string, mailboxId?: string, report?: LookupReport): TenantLookup | Promise<TenantLookup> {
     return resolveTenant((ids) => this.read(ids, report), domain, mailboxId);
   }
 
@@ -132,25 +151,29 @@ export class TenantCache {
     return this.entries.size;
   }
 
-  private async read(ids: readonly string[], report: LookupReport | undefined): Promise<ReadonlyMap<string, CheckedItem>> {
+  private read(ids: readonly string[], report: LookupReport | undefined): ReadonlyMap<string, CheckedItem> | Promise<ReadonlyMap<string, CheckedItem>> {
     const found = new Map<string, CheckedItem>();
-    const missing: string[] = [];
+    let missing: string[] | undefined;
     const now = this.now();
     for (const id of ids) {
       const entry = this.entries.get(id);
       if (entry !== undefined && now < entry.freshUntil) {
-        this.entries.delete(id); // re-insert: Map order is the LRU order
-        this.entries.set(id, entry);
+        this.touch(entry);
         if (entry.value !== undefined) found.set(id, entry.value);
         if (entry.stale) note(report, 'stale');
       } else {
-        missing.push(id);
+        (missing ??= []).push(id);
       }
     }
-    if (missing.length === 0) {
+    if (missing === undefined) {
       note(report, 'hit'); // no-op when a stale copy already said 'stale'
       return found;
     }
+    return this.readMissing(missing, found, report);
+  }
+
+  /** Waits for the round trips `missing` needs (starting those nobody has started), then falls back to stale copies. */
+  private async readMissing(missing: readonly string[], found: Map<string, CheckedItem>, report: LookupReport | undefined): Promise<ReadonlyMap<string, CheckedItem>> {
     note(report, 'miss');
     const unclaimed = missing.filter((id) => !this.inflight.has(id));
     if (unclaimed.length > 0) this.fetch(unclaimed, report);
@@ -180,7 +203,8 @@ export class TenantCache {
       note(report, 'stale');
       if (entry.value !== undefined) found.set(id, entry.value);
       const retryAt = this.now() + Math.min(RETRY_AFTER_FAILURE_MS, this.settings.ttlMs);
-      this.entries.set(id, { ...entry, freshUntil: Math.min(retryAt, entry.fetchedAt + this.settings.staleMs), stale: true });
+      entry.freshUntil = Math.min(retryAt, entry.fetchedAt + this.settings.staleMs);
+      entry.stale = true;
     });
     if (failure !== undefined && report) report.storeError = (failure as TenantStoreError).message;
     if (unserved) throw failure!;
@@ -209,11 +233,40 @@ export class TenantCache {
   }
 
   private remember(id: string, value: CheckedItem | undefined, fetchedAt: number): void {
-    const ttl = ttlFor(id, value, this.settings);
-    this.entries.delete(id);
-    this.entries.set(id, { value, fetchedAt, freshUntil: fetchedAt + ttl });
-    while (this.entries.size > this.settings.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value!);
+    const freshUntil = fetchedAt + ttlFor(id, value, this.settings);
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = new Entry(id, value, fetchedAt, freshUntil);
+      this.entries.set(id, entry);
+    } else {
+      entry.value = value;
+      entry.fetchedAt = fetchedAt;
+      entry.freshUntil = freshUntil;
+      entry.stale = false;
     }
+    this.touch(entry);
+    while (this.entries.size > this.settings.maxEntries) {
+      const evicted = this.oldest!;
+      this.unlink(evicted);
+      this.entries.delete(evicted.id);
+    }
+  }
+
+  /** Makes `entry` the most recently used. */
+  private touch(entry: Entry): void {
+    if (entry === this.newest) return;
+    this.unlink(entry);
+    entry.older = this.newest;
+    if (this.newest) this.newest.newer = entry;
+    this.newest = entry;
+    this.oldest ??= entry;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else if (this.oldest === entry) this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else if (this.newest === entry) this.newest = entry.older;
+    entry.older = entry.newer = undefined;
   }
 }

@@ -25,8 +25,12 @@ export type CheckedItem =
   /** `disabled`: the item says `enabled: false`, which decides before its other faults do (row 5 before row 6). */
   | { readonly valid: false; readonly problem: ItemProblem; readonly disabled: boolean };
 
-/** Reads items by id in (at most) one round trip; ids without an item are absent from the map. */
-export type ItemReader = (ids: readonly string[]) => Promise<ReadonlyMap<string, CheckedItem>>;
+/**
+ * Reads items by id in (at most) one round trip; ids without an item are
+ * absent from the map. A cache may answer synchronously when it holds every
+ * id fresh, so a warm lookup builds no promise chain.
+ */
+export type ItemReader = (ids: readonly string[]) => ReadonlyMap<string, CheckedItem> | Promise<ReadonlyMap<string, CheckedItem>>;
 
 const NOT_HOSTED: TenantLookup = { kind: 'notHosted' };
 const invalid = (id: string, path: string, reason: string): TenantLookup => ({ kind: 'invalid', problem: { id, path, reason } });
@@ -49,10 +53,15 @@ export const storeReader =
 
 /**
  * Loads a domain (and the mailbox item, when an address is known) in one
- * read, plus one more read for an alias target (tenant-item.md).
+ * read, plus one more read for an alias target (tenant-item.md). Synchronous
+ * when `read` answers synchronously.
  */
-export async function resolveTenant(read: ItemReader, domain: string, mailboxId?: string): Promise<TenantLookup> {
-  const items = await read(mailboxId === undefined ? [domain] : [domain, mailboxId]);
+export function resolveTenant(read: ItemReader, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {
+  const items = read(mailboxId === undefined ? [domain] : [domain, mailboxId]);
+  return items instanceof Promise ? items.then((found) => decide(read, found, domain, mailboxId)) : decide(read, items, domain, mailboxId);
+}
+
+function decide(read: ItemReader, items: ReadonlyMap<string, CheckedItem>, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {
   const domainCheck = items.get(domain);
   if (domainCheck === undefined) return NOT_HOSTED;
   if (!domainCheck.valid) return domainCheck.disabled ? NOT_HOSTED : { kind: 'invalid', problem: domainCheck.problem };
@@ -70,7 +79,13 @@ export async function resolveTenant(read: ItemReader, domain: string, mailboxId?
 
   const targetId = domainItem.aliasOf;
   if (targetId === domain) return invalid(domain, 'aliasOf', 'an alias cannot point to itself');
-  const targetCheck = (await read([targetId])).get(targetId);
+  const targets = read([targetId]);
+  return targets instanceof Promise
+    ? targets.then((found) => decideAlias(found.get(targetId), domain, targetId, mailbox))
+    : decideAlias(targets.get(targetId), domain, targetId, mailbox);
+}
+
+function decideAlias(targetCheck: CheckedItem | undefined, domain: string, targetId: string, mailbox: MailboxItem | undefined): TenantLookup {
   if (targetCheck === undefined) return invalid(domain, 'aliasOf', `alias target ${targetId} does not exist`);
   if (!targetCheck.valid) return { kind: 'invalid', problem: targetCheck.problem };
   const target = targetCheck.item as DomainItem;
@@ -80,5 +95,5 @@ export async function resolveTenant(read: ItemReader, domain: string, mailboxId?
 }
 
 /** The uncached lookup: one round trip, two for an alias. */
-export const lookupTenant = (store: TenantStore, domain: string, mailboxId?: string): Promise<TenantLookup> =>
+export const lookupTenant = async (store: TenantStore, domain: string, mailboxId?: string): Promise<TenantLookup> =>
   resolveTenant(storeReader(store), domain, mailboxId);
