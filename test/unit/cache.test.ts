@@ -140,6 +140,38 @@ describe('TenantCache', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('evicts exactly the least recently used item, hits and refreshes counting as use', async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `n${i}.lru.example`);
+    const table = await freshTable(names.map((name) => domainItem(name)));
+    const { store, calls } = countingStore(table);
+    const clock = testClock();
+    const settings = { ...SETTINGS, maxEntries: 4 };
+    const cache = new TenantCache(store, settings, clock.now);
+
+    // The reference: a Map in recency order, by the book. Items expire now and then, so refreshes move them too.
+    const recency = new Map<string, number>();
+    const expected: string[][] = [];
+    let seed = 7;
+    for (let step = 0; step < 150; step++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const name = names[seed % names.length]!;
+      if (step % 37 === 36) clock.advance(settings.ttlMs / 3);
+      const freshUntil = recency.get(name);
+      if (freshUntil === undefined || clock.now() >= freshUntil) {
+        expected.push([name]);
+        recency.delete(name);
+        recency.set(name, clock.now() + settings.ttlMs);
+        if (recency.size > settings.maxEntries) recency.delete(recency.keys().next().value!);
+      } else {
+        recency.delete(name);
+        recency.set(name, freshUntil);
+      }
+      await cache.lookup(name);
+    }
+    expect(calls).toEqual(expected);
+    expect(cache.size).toBe(settings.maxEntries);
+  });
+
   it('caches unhosted and disabled domains for the shorter negative TTL', async () => {
     const table = await freshTable([domainItem('hosted.neg.example'), { ...domainItem('off.neg.example'), enabled: false }]);
     const { store, calls } = countingStore(table);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResponder } from '../../lib/responder';
-import { stdoutLogSink, type RequestLogLine } from '../../lib/observability/request-log';
+import { createHash } from 'node:crypto';
+import { localPartHash, stdoutLogSink, type RequestLogLine } from '../../lib/observability/request-log';
 import type { TenantLookup } from '../../lib/tenants/resolve';
 import { requestBody } from '../support/fixtures';
 import { buildEvent } from '../support/lambda-events';
@@ -82,6 +83,88 @@ describe('request log line', () => {
     expectValidEmf(failed!);
     expect(metricNames(stale!)).toEqual(['CacheStale', 'DynamoDBCalls', 'DynamoDBErrors', 'DynamoDBLatency', 'Latency', 'Requests']);
     expect(failed!.result).toBe('503 error 603');
+  });
+
+  it('writes every member once, exactly as given (storeMs rounded, route as a dimension)', () => {
+    const { sink, docs, written } = captureSink('info');
+    const line: RequestLogLine = {
+      level: 'warn',
+      method: 'PO"ST\\',
+      status: 503,
+      latencyMs: 12.3456,
+      route: 'pox',
+      outcome: 'error',
+      errorCode: 603,
+      domain: 'example.com',
+      localPartHash: '0123456789ab',
+      itemProblem: { item: 'mailbox 0123456789ab@example.com', path: 'protocols[0].port', reason: 'must be <= 65535 "really"' },
+      error: 'TypeError at lib/pox/render.ts:42',
+      cache: 'stale',
+      storeCalls: 2,
+      storeMs: 650.123456,
+      storeError: 'DynamoDB BatchGetItem failed: AbortError',
+    };
+    sink(line);
+    sink({ level: 'info', method: 'GET', status: 404, latencyMs: 0.5 });
+    const [full, bare] = docs();
+    const lookupDirective = { Namespace: 'AutodiscoverResponder', Dimensions: [[]], Metrics: [
+      { Name: 'CacheStale', Unit: 'Count' },
+      { Name: 'DynamoDBCalls', Unit: 'Count' },
+      { Name: 'DynamoDBLatency', Unit: 'Milliseconds' },
+      { Name: 'DynamoDBErrors', Unit: 'Count' },
+    ] };
+    const byResult = { Namespace: 'AutodiscoverResponder', Dimensions: [['route', 'result']], Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Latency', Unit: 'Milliseconds' }] };
+    expect(full).toEqual({
+      ...line,
+      storeMs: 650.123,
+      _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [byResult, lookupDirective] },
+      result: '503 error 603',
+      Requests: 1,
+      Latency: 12.3456,
+      CacheStale: 1,
+      DynamoDBCalls: 2,
+      DynamoDBLatency: 650.123,
+      DynamoDBErrors: 1,
+    });
+    expect(bare).toEqual({
+      level: 'info',
+      method: 'GET',
+      status: 404,
+      latencyMs: 0.5,
+      _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [byResult] },
+      route: 'none',
+      result: '404 none',
+      Requests: 1,
+      Latency: 0.5,
+    });
+    // No member twice (JSON.parse would keep only the last one).
+    for (const [text, doc] of [[written[0]!, full!], [written[1]!, bare!]] as const) {
+      for (const key of Object.keys(doc)) expect(text.split(`"${key}":`).length - 1, key).toBe(1);
+    }
+  });
+
+  it('gives each request the directives of its own metrics, whatever came before', () => {
+    const { sink, docs } = captureSink('info');
+    const base: RequestLogLine = { level: 'info', method: 'POST', status: 200, latencyMs: 1, route: 'pox', outcome: 'settings' };
+    sink({ ...base, cache: 'hit' });
+    sink({ ...base, cache: 'miss', storeCalls: 1, storeMs: 3 });
+    sink({ ...base });
+    sink({ ...base, cache: 'hit' });
+    const names = docs().map(metricNames);
+    expect(names).toEqual([
+      ['CacheHit', 'Latency', 'Requests'],
+      ['CacheMiss', 'DynamoDBCalls', 'DynamoDBLatency', 'Latency', 'Requests'],
+      ['Latency', 'Requests'],
+      ['CacheHit', 'Latency', 'Requests'],
+    ]);
+    for (const doc of docs()) expectValidEmf(doc);
+  });
+
+  it('hashes the lower-cased local part: the first 12 hex digits of its SHA-256', () => {
+    const expected = createHash('sha256').update('secret.person').digest('hex').slice(0, 12);
+    expect(localPartHash('Secret.Person')).toBe(expected);
+    expect(localPartHash('secret.person')).toBe(expected);
+    expect(localPartHash('other')).not.toBe(expected);
   });
 
   it('LOG_LEVEL warn keeps metrics but drops the details of ordinary requests; silent writes nothing', () => {
