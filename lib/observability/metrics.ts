@@ -16,6 +16,12 @@ const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 /** A number as JSON writes it (non-finite numbers become null). */
 export const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 
+// Printable ASCII other than `"` and `\`: JSON writes such a string as it is, in quotes.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A string as JSON writes it; the usual short plain values skip the escaping pass. */
+export const jsonString = (value: string): string => (PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));
+
 /** `200 settings`, `404 error 500`, `503 error 603`: outcome and status in one low-cardinality dimension. */
 export const requestResult = (line: RequestLogLine): string =>
   line.errorCode === undefined ? `${line.status} ${line.outcome ?? 'none'}` : `${line.status} ${line.outcome ?? 'none'} ${line.errorCode}`;
@@ -72,7 +78,7 @@ export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: 
     if (line.storeError) add('DynamoDBErrors', 1);
     return (
       `,"_aws":{"Timestamp":${jsonNumber(timestamp)},"CloudWatchMetrics":${directivesFor(names)}}` +
-      `,"route":${JSON.stringify(line.route ?? 'none')},"result":${JSON.stringify(requestResult(line))}${values}`
+      `,"route":${jsonString(line.route ?? 'none')},"result":${jsonString(requestResult(line))}${values}`
     );
   };
 }

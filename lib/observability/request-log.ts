@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { LogFields } from '../http/types';
-import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber } from './metrics';
+import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString } from './metrics';
 
 // One JSON line per request, holding only what behaviour.md allows: never
 // headers, bodies, full addresses or rendered answers. The same line carries
@@ -42,7 +42,8 @@ function detailsJson(line: RequestLogLine): string {
     if (key === 'route') continue;
     const value = line[key as keyof RequestLogLine];
     if (value === undefined) continue;
-    const json = typeof value === 'number' ? jsonNumber(key === 'storeMs' ? round(value) : value) : JSON.stringify(value);
+    const json =
+      typeof value === 'number' ? jsonNumber(key === 'storeMs' ? round(value) : value) : typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
     out += `${out === '' ? '{' : ','}"${key}":${json}`;
   }
   return out;
@@ -64,7 +65,7 @@ export function stdoutLogSink(options: StdoutSinkOptions = {}): LogSink {
     const head =
       LEVELS[line.level] >= threshold
         ? detailsJson(line)
-        : `{"level":${JSON.stringify(line.level)},"method":${JSON.stringify(line.method)},"status":${jsonNumber(line.status)},"latencyMs":${jsonNumber(line.latencyMs)}`;
+        : `{"level":${jsonString(line.level)},"method":${jsonString(line.method)},"status":${jsonNumber(line.status)},"latencyMs":${jsonNumber(line.latencyMs)}`;
     write(`${head}${emf(line, clock())}}\n`);
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResponder } from '../../lib/responder';
 import { createHash } from 'node:crypto';
+import { jsonNumber, jsonString } from '../../lib/observability/metrics';
 import { localPartHash, stdoutLogSink, type RequestLogLine } from '../../lib/observability/request-log';
 import type { TenantLookup } from '../../lib/tenants/resolve';
 import { requestBody } from '../support/fixtures';
@@ -165,6 +166,13 @@ describe('request log line', () => {
     expect(localPartHash('Secret.Person')).toBe(expected);
     expect(localPartHash('secret.person')).toBe(expected);
     expect(localPartHash('other')).not.toBe(expected);
+  });
+
+  it('writes strings and numbers exactly as JSON.stringify does', () => {
+    const strings = ['', 'pox', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000', '\u007f', 'é', '\u2028', '\ud800', '😀', '</script>', "it's"];
+    for (let code = 0; code < 0x100; code++) strings.push(`x${String.fromCharCode(code)}y`);
+    for (const value of strings) expect(jsonString(value), JSON.stringify(value)).toBe(JSON.stringify(value));
+    for (const value of [0, -0, 1.5, 1e21, 12.3456, -3, Number.NaN, Number.POSITIVE_INFINITY]) expect(jsonNumber(value)).toBe(JSON.stringify(value));
   });
 
   it('LOG_LEVEL warn keeps metrics but drops the details of ordinary requests; silent writes nothing', () => {
