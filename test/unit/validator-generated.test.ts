@@ -33,7 +33,8 @@ describe('precompiled tenant item validator', () => {
 });
 
 describe('production bundle (infra/build/esbuild-options.cjs)', () => {
-  it('holds neither the Ajv compiler nor js-yaml', async () => {
+  /** The modules the deployed bundle is made of. */
+  const bundleInputs = async (): Promise<string[]> => {
     const { metafile } = await build({
       ...esbuildOptions,
       entryPoints: [join(ROOT, 'functions/autodiscover.ts')],
@@ -42,7 +43,11 @@ describe('production bundle (infra/build/esbuild-options.cjs)', () => {
       metafile: true,
       logLevel: 'silent',
     });
-    const inputs = Object.keys(metafile.inputs);
+    return Object.keys(metafile.inputs);
+  };
+
+  it('holds neither the Ajv compiler nor js-yaml', async () => {
+    const inputs = await bundleInputs();
     expect(inputs.some((path) => path.includes('tenant-item.validator.generated.cjs'))).toBe(true);
     // Only Ajv's small runtime helpers may remain (ajv/dist/runtime/*).
     expect(inputs.filter((path) => /node_modules\/ajv\//.test(path) && !/node_modules\/ajv\/dist\/runtime\//.test(path))).toEqual([]);
@@ -51,38 +56,38 @@ describe('production bundle (infra/build/esbuild-options.cjs)', () => {
   });
 
   it('takes credentials only from the environment Lambda provides (no SSO, ini, STS or metadata providers)', async () => {
-    const { metafile } = await build({
-      ...esbuildOptions,
-      entryPoints: [join(ROOT, 'functions/autodiscover.ts')],
-      outfile: join(ROOT, 'unused.cjs'),
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const providers = Object.keys(metafile.inputs)
+    const providers = (await bundleInputs())
       .map((path) => /node_modules\/(@aws-sdk\/(?:credential-provider-[a-z-]+|client-sts|client-sso|nested-clients))\//.exec(path)?.[1])
       .filter((name) => name !== undefined);
     expect([...new Set(providers)]).toEqual(['@aws-sdk/credential-provider-env']);
   });
 
-  it('reads the role keys Lambda puts in the environment, and fails clearly without them', async () => {
+  /** Bundles a snippet with the production options (aliases included) and loads it. */
+  async function loadWithProductionOptions<T>(contents: string): Promise<Partial<T>> {
     const { outputFiles } = await build({
       ...esbuildOptions,
-      stdin: { contents: "export { defaultProvider } from '@aws-sdk/credential-provider-node';\n", resolveDir: ROOT, loader: 'ts' },
+      stdin: { contents, resolveDir: ROOT, loader: 'ts' },
       outfile: join(ROOT, 'unused.cjs'),
       write: false,
       logLevel: 'silent',
     });
-    const module = { exports: {} as { defaultProvider?: () => () => Promise<{ accessKeyId: string; sessionToken?: string }> } };
+    const module = { exports: {} as Partial<T> };
     new Function('module', 'exports', 'require', outputFiles[0]!.text)(module, module.exports, createRequire(import.meta.url));
+    return module.exports;
+  }
+
+  it('reads the role keys Lambda puts in the environment, and fails clearly without them', async () => {
+    const { defaultProvider } = await loadWithProductionOptions<{ defaultProvider: () => () => Promise<{ accessKeyId: string; sessionToken?: string }> }>(
+      "export { defaultProvider } from '@aws-sdk/credential-provider-node';\n",
+    );
     const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
     const saved = names.map((name) => [name, process.env[name]] as const);
     try {
       Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
-      await expect(module.exports.defaultProvider!()()).resolves.toMatchObject({ accessKeyId: 'AKIDEXAMPLE', sessionToken: 'token' });
+      await expect(defaultProvider!()()).resolves.toMatchObject({ accessKeyId: 'AKIDEXAMPLE', sessionToken: 'token' });
       delete process.env.AWS_ACCESS_KEY_ID;
       delete process.env.AWS_SECRET_ACCESS_KEY;
-      await expect(module.exports.defaultProvider!()()).rejects.toThrow(/environment variable/i);
+      await expect(defaultProvider!()()).rejects.toThrow(/environment variable/i);
     } finally {
       for (const [name, value] of saved) {
         if (value === undefined) delete process.env[name];
@@ -92,15 +97,9 @@ describe('production bundle (infra/build/esbuild-options.cjs)', () => {
   });
 
   it('answers YAML input to xmlbuilder2 with a clear error instead of parsing it', async () => {
-    const { outputFiles } = await build({
-      ...esbuildOptions,
-      stdin: { contents: "import { create } from 'xmlbuilder2';\nexport const feedYaml = () => create().ele('---\\nroot: 1\\n');\n", resolveDir: ROOT, loader: 'ts' },
-      outfile: join(ROOT, 'unused.cjs'),
-      write: false,
-      logLevel: 'silent',
-    });
-    const module = { exports: {} as { feedYaml?: () => unknown } };
-    new Function('module', 'exports', 'require', outputFiles[0]!.text)(module, module.exports, createRequire(import.meta.url));
-    expect(() => module.exports.feedYaml!()).toThrow(/js-yaml is not part of the responder bundle/);
+    const { feedYaml } = await loadWithProductionOptions<{ feedYaml: () => unknown }>(
+      "import { create } from 'xmlbuilder2';\nexport const feedYaml = () => create().ele('---\\nroot: 1\\n');\n",
+    );
+    expect(() => feedYaml!()).toThrow(/js-yaml is not part of the responder bundle/);
   });
 });
