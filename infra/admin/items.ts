@@ -42,7 +42,7 @@ async function aliasProblems(items: readonly TenantItem[], existing: ItemSource)
  * Checks items before anything is written: every schema problem of every
  * item, then alias targets and chains against the file plus (when given) the table.
  */
-export async function checkItems(candidates: readonly unknown[], table?: Pick<TenantTable, 'getItems'>): Promise<ItemProblem[]> {
+export async function checkItems(candidates: readonly unknown[], table?: Pick<TenantTable, 'getItems' | 'scanItems'>): Promise<ItemProblem[]> {
   const problems: ItemProblem[] = [];
   const valid: TenantItem[] = [];
   for (const candidate of candidates) {
@@ -56,6 +56,33 @@ export async function checkItems(candidates: readonly unknown[], table?: Pick<Te
 
   const existing: ItemSource = async (id) => (table ? (await table.getItems([id])).get(id) : undefined);
   problems.push(...(await aliasProblems(valid, existing)));
+  problems.push(...(await brokenTargetProblems(valid, table)));
+  return problems;
+}
+
+/**
+ * The other direction: a domain in the file that becomes an alias or is
+ * disabled while aliases in the table still point at it would
+ * turn those into chains or dangling aliases (error 602 for their users).
+ * Finding those aliases takes a scan, so it runs only when the file holds such a domain.
+ */
+async function brokenTargetProblems(items: readonly TenantItem[], table: Pick<TenantTable, 'scanItems'> | undefined): Promise<ItemProblem[]> {
+  const risky = new Map<string, string>();
+  for (const item of items) {
+    if (isMailboxId(item.id)) continue;
+    if (isAlias(item as DomainItem)) risky.set(item.id, 'become an alias (a chain)');
+    else if ((item as DomainItem).enabled === false) risky.set(item.id, 'be disabled');
+  }
+  if (risky.size === 0) return [];
+  if (!table) return [];
+  // Aliases in the file were checked from their side already; the file's version of an item replaces the table's.
+  const inFile = new Set(items.map((item) => item.id));
+  const problems: ItemProblem[] = [];
+  for await (const item of table.scanItems()) {
+    const { id, aliasOf } = item;
+    if (typeof aliasOf !== 'string' || inFile.has(String(id)) || !risky.has(aliasOf)) continue;
+    problems.push({ id: aliasOf, path: 'id', reason: `${String(id)} is an alias of this domain, which would ${risky.get(aliasOf)}` });
+  }
   return problems;
 }
 

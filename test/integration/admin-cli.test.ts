@@ -80,6 +80,25 @@ describe('admin CLI', () => {
     expect(result.err).not.toContain('d.example: aliasOf');
   });
 
+  it('refuses to make an alias target an alias itself, or to disable it, while aliases in the table point at it', async () => {
+    const result = await admin(
+      'put',
+      file('targets.json', [
+        { id: 'tenant.example', aliasOf: 'other.example' },
+        { id: 'unrelated.example', aliasOf: 'tenant.example', enabled: false },
+      ]),
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('tenant.example: id: alias.example is an alias of this domain, which would become an alias (a chain)');
+    const disable = await admin('put', file('disable.json', { ...hosted, enabled: false }));
+    expect(disable.code).toBe(1);
+    expect(disable.err).toContain('tenant.example: id: alias.example is an alias of this domain, which would be disabled');
+    // Re-pointing the alias in the same file resolves it.
+    const together = await admin('put', file('together.json', [{ ...hosted, id: 'second-target.example' }, { id: 'alias.example', aliasOf: 'second-target.example' }, { ...hosted, enabled: false }]));
+    expect(together.code).toBe(0);
+    await admin('put', file('restore.json', [hosted, { id: 'alias.example', aliasOf: 'tenant.example' }]));
+  });
+
   it('validates a file without writing', async () => {
     const ok = await admin('validate', file('v.json', { ...hosted, id: 'validated.example' }));
     expect(ok.code).toBe(0);
