@@ -3,7 +3,7 @@ import { createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb'
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
 import { runDnsCommand } from './dns';
-import { checkItems, formatProblem, readItemsFile, writeItems } from './items';
+import { aliasesInTable, checkItems, formatProblem, readItemsFile, writeItems } from './items';
 
 // `npm run admin -- <command>`: manage tenant items in the table named by
 // TENANTS_TABLE, at the endpoint the AWS SDK picks (AWS_ENDPOINT_URL_DYNAMODB
@@ -16,7 +16,7 @@ Commands:
                         Nothing is written if any item is invalid.
   validate <file.json>  Check the file without writing (schema and alias rules within the file).
   get <id>              Print one item (a domain such as example.com, or an address).
-  delete <id>           Delete one item.
+  delete <id> [--force] Delete one item (refused while aliases point at the domain, unless --force).
   list                  One line per item: id, kind, state.
   dns <domain> [--host <shared host>] [--mode cname|srv]
                         Print the DNS records a hosted domain needs.
@@ -83,8 +83,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     if (!result.valid) for (const problem of result.problems) err(`warning: ${formatProblem(problem)}`);
     return 0;
   },
-  async delete([id], table, out, err) {
+  async delete(args, table, out, err) {
+    const force = args.includes('--force');
+    const [id] = args.filter((arg) => arg !== '--force');
     if (!id) return (err('an id is required'), 2);
+    const dangling = isMailboxId(id) ? [] : await aliasesInTable(table(), new Map([[id, 'be left without its target']]));
+    if (dangling.length > 0 && !force) {
+      for (const problem of dangling) err(formatProblem(problem));
+      err('nothing was deleted; re-point or delete those aliases first, or repeat with --force');
+      return 1;
+    }
     await table().deleteItem(id);
     out(`deleted: ${id}`);
     return 0;

@@ -77,11 +77,20 @@ async function brokenTargetProblems(items: readonly TenantItem[], table: Pick<Te
   if (!table) return [];
   // Aliases in the file were checked from their side already; the file's version of an item replaces the table's.
   const inFile = new Set(items.map((item) => item.id));
+  return aliasesInTable(table, risky, inFile);
+}
+
+/** Aliases in the table that point at a domain in `targets` (id → what would happen to it), as problems of that domain. */
+export async function aliasesInTable(
+  table: Pick<TenantTable, 'scanItems'>,
+  targets: ReadonlyMap<string, string>,
+  ignore: ReadonlySet<string> = new Set(),
+): Promise<ItemProblem[]> {
   const problems: ItemProblem[] = [];
   for await (const item of table.scanItems()) {
     const { id, aliasOf } = item;
-    if (typeof aliasOf !== 'string' || inFile.has(String(id)) || !risky.has(aliasOf)) continue;
-    problems.push({ id: aliasOf, path: 'id', reason: `${String(id)} is an alias of this domain, which would ${risky.get(aliasOf)}` });
+    if (typeof aliasOf !== 'string' || ignore.has(String(id)) || !targets.has(aliasOf)) continue;
+    problems.push({ id: aliasOf, path: 'id', reason: `${String(id)} is an alias of this domain, which would ${targets.get(aliasOf)}` });
   }
   return problems;
 }

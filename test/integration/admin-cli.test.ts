@@ -109,6 +109,16 @@ describe('admin CLI', () => {
     expect(bad.err).toContain('x.example: protocols[0].port: must be <= 65535');
   });
 
+  it('refuses to delete a domain that aliases point at, unless forced', async () => {
+    await admin('put', file('pair.json', [{ ...hosted, id: 'target-del.example' }, { id: 'alias-del.example', aliasOf: 'target-del.example' }]));
+    const refused = await admin('delete', 'target-del.example');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('target-del.example: id: alias-del.example is an alias of this domain, which would be left without its target');
+    expect((await admin('get', 'target-del.example')).code).toBe(0);
+    expect((await admin('delete', 'target-del.example', '--force')).code).toBe(0);
+    expect((await admin('get', 'target-del.example')).code).toBe(1);
+  });
+
   it('deletes an item', async () => {
     await admin('put', file('del.json', { ...hosted, id: 'delete-me.example' }));
     expect((await admin('delete', 'delete-me.example')).code).toBe(0);
