@@ -30,6 +30,7 @@ const XML_DECLARATION = /<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0
 const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
 
 class NotWellFormed extends Error {}
 
@@ -62,8 +63,8 @@ class Reader {
   document(): XmlElement {
     const { src } = this;
     XML_DECLARATION.lastIndex = 0;
+    // Anything else starting `<?xml` is read as a processing instruction, which refuses the target `xml`.
     if (XML_DECLARATION.test(src)) this.pos = XML_DECLARATION.lastIndex;
-    else if (src.startsWith('<?xml')) fail('malformed XML declaration');
     this.misc();
     if (src[this.pos] !== '<') fail('no root element');
     const root = this.element(new Map([['', ''], ['xml', XML_NAMESPACE]]), 1);
@@ -105,6 +106,7 @@ class Reader {
     this.pos += 2;
     const target = this.name();
     if (target.toLowerCase() === 'xml') fail('XML declaration out of place');
+    if (target.includes(':')) fail('colon in a processing instruction target');
     const end = this.src.indexOf('?>', this.pos);
     if (end < 0) fail('processing instruction not closed');
     if (end > this.pos) {
@@ -181,14 +183,19 @@ class Reader {
       if (name === 'xmlns' || name.startsWith('xmlns:')) {
         const prefix = name === 'xmlns' ? '' : name.slice(6);
         if (prefix !== '' && value === '') fail('a prefix cannot be undeclared');
-        if (prefix === 'xmlns' || (prefix === 'xml') !== (value === XML_NAMESPACE)) fail('reserved namespace misused');
+        if (prefix === 'xmlns' || value === XMLNS_NAMESPACE || (prefix === 'xml') !== (value === XML_NAMESPACE)) fail('reserved namespace misused');
         if (scope === parentScope) scope = new Map(parentScope);
         (scope as Map<string, string>).set(prefix, value);
       }
     }
+    // Two prefixes bound to one namespace name the same attribute (Namespaces 1.0, 6.3).
+    let qualified: Set<string> | undefined;
     for (const name of attributes.keys()) {
-      const { prefix } = splitQName(name);
-      if (prefix !== '' && prefix !== 'xmlns' && !scope.has(prefix)) fail(`prefix "${prefix}" is not bound`);
+      const { prefix, localName } = splitQName(name);
+      if (prefix === '' || prefix === 'xmlns') continue;
+      const expanded = `{${scope.get(prefix) ?? fail(`prefix "${prefix}" is not bound`)}}${localName}`;
+      if (qualified?.has(expanded)) fail('attribute repeated under another prefix');
+      (qualified ??= new Set()).add(expanded);
     }
     const { prefix, localName } = splitQName(qname);
     const namespace = scope.get(prefix) ?? fail(`prefix "${prefix}" is not bound`);

@@ -22,6 +22,8 @@ describe('well-formed documents are read', () => {
     ['end tag with trailing space', '<a>x</a >', { '{}a': 'x' }],
     ['non-ASCII names and text', '<änder>jörg</änder>', { '{}änder': 'jörg' }],
     ['astral character in text', '<a>\u{1F600}</a>', { '{}a': '\u{1F600}' }],
+    ['a processing instruction whose target starts with xml, first', '<?xml-stylesheet href="s.xsl"?><a/>', { '{}a': '' }],
+    ['one local name under two namespaces', '<a xmlns:p="urn:1" xmlns:q="urn:2" p:x="1" q:x="2"/>', { '{}a': '' }],
   ])('%s', (_label, text, expected) => {
     const root = parseXmlDocument(text);
     expect(root).toBeDefined();
@@ -56,6 +58,11 @@ describe('anything not well-formed is refused', () => {
     ['XML declaration not first', ' <?xml version="1.0"?><a/>'],
     ['XML declaration after the root', '<a/><?xml version="1.0"?>'],
     ['malformed declaration', '<?xml encoding="utf-8"?><a/>'],
+    ['declaration without a version', '<?xml?><a/>'],
+    ['colon in a processing instruction target', '<?p:i data?><a/>'],
+    ['prefix bound to the xmlns namespace', '<a xmlns:p="http://www.w3.org/2000/xmlns/"/>'],
+    ['default namespace set to the xmlns namespace', '<a xmlns="http://www.w3.org/2000/xmlns/"/>'],
+    ['one attribute twice under two prefixes', '<a xmlns:p="urn:x" xmlns:q="urn:x" p:b="1" q:b="2"/>'],
     ['unquoted attribute', '<a x=1/>'],
     ['attribute without value', '<a x/>'],
     ['repeated attribute', '<a x="1" x="2"/>'],
