@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { applyLocalDefaults } from '../local/aws-env';
 import { createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
@@ -18,8 +20,8 @@ Commands:
   get <id>              Print one item (a domain such as example.com, or an address).
   delete <id> [--force] Delete one item (refused while aliases point at the domain, unless --force).
   list                  One line per item: id, kind, state.
-  dns <domain> [--host <shared host>] [--mode cname|srv]
-                        Print the DNS records a hosted domain needs.
+  dns <domain> [--host <responder host>] [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]
+                        Print the DNS records a hosted domain needs (mode srv unless given).
   --help                This text.
 
 Environment:
@@ -129,7 +131,18 @@ export async function runAdmin(argv: string[], out: Print, err: Print): Promise<
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Started as a program, not imported (by a test): file URLs of real paths, so spaces or symlinks in the checkout's path do not matter. */
+function startedAsProgram(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (startedAsProgram()) {
   const local = applyLocalDefaults();
   if (local) console.error(`(no AWS configuration found: using the local DynamoDB at ${local})`);
   process.exitCode = await runAdmin(process.argv.slice(2), (line) => console.log(line), (line) => console.error(line));

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +130,16 @@ describe('admin CLI', () => {
     const help = await admin('--help');
     expect(help.code).toBe(0);
     for (const command of ['put', 'validate', 'get', 'delete', 'list', 'dns']) expect(help.out).toContain(`  ${command}`);
+    for (const option of ['--force', '--host', '--mode', '--autoconfig-host', '--not-offered']) expect(help.out).toContain(option);
     expect((await admin('constructor')).code).toBe(2);
+  });
+
+  it('runs as a program from a checkout whose path has a space and a symlink in it', () => {
+    const checkout = join(dir, 'my checkout');
+    symlinkSync(process.cwd(), checkout);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(checkout, 'infra/admin/cli.ts'), '--help'], { encoding: 'utf8', timeout: 15_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Usage: npm run admin -- <command>');
   });
 
   it('says exactly which ids were written when a write fails halfway', async () => {
