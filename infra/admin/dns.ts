@@ -197,7 +197,8 @@ export async function runDnsCommand(args: string[], table: ItemReader, print: (l
     if (isAlias(target)) return (print(`${domain} is an alias of ${item.aliasOf}, which is itself an alias (chains are not allowed)`), 1);
     aliasTarget = target;
   }
-  if (item.enabled === false || aliasTarget?.enabled === false) print(`; note: ${domain} is disabled in the table; the responder answers it as not hosted`);
+  if (item.enabled === false) print(`; note: ${domain} is disabled in the table; the responder answers it as not hosted`);
+  else if (aliasTarget?.enabled === false) print(`; note: ${domain} is an alias of the disabled ${aliasTarget.id}; the responder answers it with error 602 (a configuration error)`);
   print(`; DNS records for ${domain} (${parsed.mode === 'cname' ? 'autodiscover CNAME' : 'shared host via SRV'}, responder ${host})`);
   print(formatZone(dnsRecordsFor(item, { host, autoconfigHost, mode: parsed.mode, aliasTarget, notOffered: parsed.notOffered })));
   return 0;

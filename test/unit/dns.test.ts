@@ -99,6 +99,8 @@ describe('runDnsCommand against the tenant table', () => {
       hosted,
       alias,
       { id: 'chain.example', aliasOf: 'example.org' },
+      { id: 'off.example', protocols: hosted.protocols, enabled: false },
+      { id: 'alias-of-off.example', aliasOf: 'off.example' },
       { id: 'broken.example', protocols: [{ type: 'IMAP', server: 'imap.example', port: 993, tls: 'implicit', usePOPAuth: true }] },
     ] as unknown as Record<string, unknown>[]);
   });
@@ -128,6 +130,13 @@ describe('runDnsCommand against the tenant table', () => {
   it('follows an alias to its target for the server records', async () => {
     expect(await run('example.org', '--host=h.example')).toBe(0);
     expect(output.some((l) => l.startsWith('_pop3s._tcp.example.org. 3600 IN SRV 0 0 995 pop.mail.example.net.'))).toBe(true);
+  });
+
+  it('says what the responder does with a disabled domain and with an alias of one', async () => {
+    expect(await run('off.example', '--host', 'h.example')).toBe(0);
+    expect(output[0]).toBe('; note: off.example is disabled in the table; the responder answers it as not hosted');
+    expect(await run('alias-of-off.example', '--host', 'h.example')).toBe(0);
+    expect(output[0]).toBe('; note: alias-of-off.example is an alias of the disabled off.example; the responder answers it with error 602 (a configuration error)');
   });
 
   it('fails clearly for a missing host, an unknown domain, an invalid item and an alias chain', async () => {
