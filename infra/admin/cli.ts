@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { applyLocalDefaults } from '../local/aws-env';
-import { createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createAdminTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
 import { runDnsCommand } from './dns';
@@ -123,8 +123,14 @@ export async function runAdmin(argv: string[], out: Print, err: Print): Promise<
     return 2;
   }
   let table: TenantTable | undefined;
+  const openTable = (): TenantTable => {
+    if (table) return table;
+    const local = applyLocalDefaults();
+    if (local) err(`(no AWS configuration found: using the local DynamoDB at ${local})`);
+    return (table = createAdminTenantTable());
+  };
   try {
-    return await command(args, () => (table ??= createTenantTable()), out, err);
+    return await command(args, openTable, out, err);
   } catch (error) {
     err(`error: ${(error as Error).message}`);
     return 1;
@@ -143,7 +149,5 @@ function startedAsProgram(): boolean {
 }
 
 if (startedAsProgram()) {
-  const local = applyLocalDefaults();
-  if (local) console.error(`(no AWS configuration found: using the local DynamoDB at ${local})`);
   process.exitCode = await runAdmin(process.argv.slice(2), (line) => console.log(line), (line) => console.error(line));
 }

@@ -25,10 +25,10 @@ async function main(): Promise<void> {
   process.env.CACHE_MAILBOX_ABSENT_TTL_SECONDS ??= '5';
 
   // Imported only now, so the SDK clients see the endpoint chosen above.
-  const { createTenantTable } = await import('../../lib/tenants/dynamodb');
+  const { createAdminTenantTable } = await import('../../lib/tenants/dynamodb');
   const { handler } = await import('../../functions/autodiscover');
 
-  const table = createTenantTable();
+  const table = createAdminTenantTable();
   await table.ensureTable();
   const demo = await readItemsFile(DEMO_TENANTS);
   const problems = await checkItems(demo, table);

@@ -56,7 +56,9 @@ export class TenantStoreError extends Error {
 // fit. Worst case: a slow first read just inside its deadline, then an alias
 // target read that times out: 2 x READ_DEADLINE_MS.
 export const READ_DEADLINE_MS = 650;
-const CLIENT_TIMEOUTS = { connectionTimeout: 250, requestTimeout: 300 } as const;
+// throwOnRequestTimeout: without it the SDK only warns when requestTimeout
+// passes and keeps waiting, so a hung read would never be retried.
+const CLIENT_TIMEOUTS = { connectionTimeout: 250, requestTimeout: 300, throwOnRequestTimeout: true } as const;
 const MAX_ATTEMPTS = 3;
 // BatchGetItem may hand keys back unprocessed under load; retry those a few times.
 const MAX_BATCH_ROUNDS = 3;
@@ -82,15 +84,12 @@ function retryToken(retries: number): RetryToken {
   return { getRetryCount: () => retries, getRetryDelay: () => delay };
 }
 
-/** `overrides` is for tests that point one client at a stopped or misbehaving endpoint. */
+const documentClient = (config: DynamoDBClientConfig): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+
+/** The request path's client: the fault budget above. `overrides` is for tests that point one client at a stopped or misbehaving endpoint. */
 export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    maxAttempts: MAX_ATTEMPTS,
-    retryStrategy: quickRetries,
-    requestHandler: CLIENT_TIMEOUTS,
-    ...overrides,
-  });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return documentClient({ maxAttempts: MAX_ATTEMPTS, retryStrategy: quickRetries, requestHandler: CLIENT_TIMEOUTS, ...overrides });
 }
 
 async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -101,12 +100,25 @@ async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createTenantTable(tableName = tableNameFromEnv(), documents = createDocumentClient()): TenantTable {
+/**
+ * The admin tools' table: the SDK's own timeouts and retries and no read
+ * deadline, since an admin may sit far from the region and a put or scan is
+ * worth waiting for. The request path's budget is for clients that give up after 5 s.
+ */
+export const createAdminTenantTable = (tableName = tableNameFromEnv()): TenantTable =>
+  createTenantTable(tableName, documentClient({}), { readDeadlineMs: null });
+
+export function createTenantTable(
+  tableName = tableNameFromEnv(),
+  documents = createDocumentClient(),
+  /** `readDeadlineMs: null`: no deadline of our own. */
+  { readDeadlineMs = READ_DEADLINE_MS }: { readonly readDeadlineMs?: number | null } = {},
+): TenantTable {
   async function getItems(ids: readonly string[]): Promise<Map<string, RawItem>> {
     const found = new Map<string, RawItem>();
     const unique = [...new Set(ids)];
     // One deadline for the whole read, batch rounds and retries included.
-    const options = { abortSignal: AbortSignal.timeout(READ_DEADLINE_MS) };
+    const options = readDeadlineMs === null ? {} : { abortSignal: AbortSignal.timeout(readDeadlineMs) };
     if (unique.length === 1) {
       const { Item } = await storeCall('GetItem', () =>
         documents.send(new GetCommand({ TableName: tableName, Key: { id: unique[0] } }), options),
