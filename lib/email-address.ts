@@ -31,17 +31,22 @@ const octets = (text: string): number => Buffer.byteLength(text, 'utf8');
 // domainToASCII is the costly step of a warm request's address check. Bounded;
 // the oldest entry goes first.
 const NORMALISED_MAX = 1024;
-const normalised = new Map<string, string | undefined>();
+const normalised = new Map<string, string>();
 
 /**
  * Normalises a domain name: one trailing dot removed, lower case, IDN to punycode.
  * Returns undefined for anything that is not a valid host name.
  */
 export function normaliseDomain(raw: string): string | undefined {
-  if (normalised.has(raw)) return normalised.get(raw);
+  const known = normalised.get(raw);
+  if (known !== undefined) return known;
   const domain = normaliseUncached(raw);
-  if (normalised.size >= NORMALISED_MAX) normalised.delete(normalised.keys().next().value!);
-  normalised.set(raw, domain);
+  // Only valid domains are remembered (at most 253 characters), and under a
+  // copy of the key: `raw` may be a slice that would keep a whole request body alive.
+  if (domain !== undefined) {
+    if (normalised.size >= NORMALISED_MAX) normalised.delete(normalised.keys().next().value!);
+    normalised.set((' ' + raw).slice(1), domain);
+  }
   return domain;
 }
 

@@ -120,7 +120,7 @@ function note(report: LookupReport | undefined, cache: NonNullable<LookupReport[
  */
 function ttlFor(id: string, value: CheckedItem | undefined, settings: CacheSettings): number {
   if (isMailboxId(id)) return value === undefined ? settings.mailboxAbsentTtlMs : settings.ttlMs;
-  const notHosted = value === undefined || (value.valid && (value.item as DomainItem).enabled === false);
+  const notHosted = value === undefined || (value.valid ? (value.item as DomainItem).enabled === false : value.disabled);
   return notHosted ? settings.negativeTtlMs : settings.ttlMs;
 }
 
@@ -214,18 +214,21 @@ export class TenantCache {
   /** Starts one round trip for `ids` and registers it as their read in flight. */
   private fetch(ids: readonly string[], report: LookupReport | undefined): void {
     if (report) report.storeCalls = (report.storeCalls ?? 0) + 1;
-    const flight: Fetch = this.store.getItems(ids).then(
-      (raw) => {
+    // A Fetch never rejects: a failure is an outcome, so the in-flight entry
+    // below is always cleared and no rejection goes unhandled.
+    const failed = (error: unknown) => ({
+      error: error instanceof TenantStoreError ? error : new TenantStoreError('DynamoDB read failed', { cause: error }),
+    });
+    const flight: Fetch = this.store
+      .getItems(ids)
+      .then((raw) => {
         const items = new Map<string, CheckedItem>();
         for (const [id, item] of raw) items.set(id, checkItem(item));
         const fetchedAt = this.now();
         for (const id of ids) this.remember(id, items.get(id), fetchedAt);
         return { items };
-      },
-      (error: unknown) => ({
-        error: error instanceof TenantStoreError ? error : new TenantStoreError('DynamoDB read failed', { cause: error }),
-      }),
-    );
+      })
+      .catch(failed);
     for (const id of ids) this.inflight.set(id, flight);
     void flight.then(() => {
       for (const id of ids) if (this.inflight.get(id) === flight) this.inflight.delete(id);

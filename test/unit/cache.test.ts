@@ -172,6 +172,21 @@ describe('TenantCache', () => {
     expect(cache.size).toBe(settings.maxEntries);
   });
 
+  it('caches a disabled domain whose item also breaks the contract as not hosted, for the negative TTL', async () => {
+    const table = await freshTable([{ ...domainItem('off-broken.neg.example'), enabled: false, usePOPAuth: true }]);
+    const { store, calls } = countingStore(table);
+    const clock = testClock();
+    const cache = new TenantCache(store, SETTINGS, clock.now);
+
+    expect((await cache.lookup('off-broken.neg.example')).kind).toBe('notHosted');
+    clock.advance(SETTINGS.negativeTtlMs - 1);
+    expect((await cache.lookup('off-broken.neg.example')).kind).toBe('notHosted');
+    expect(calls).toHaveLength(1);
+    clock.advance(1);
+    await cache.lookup('off-broken.neg.example');
+    expect(calls).toHaveLength(2);
+  });
+
   it('caches unhosted and disabled domains for the shorter negative TTL', async () => {
     const table = await freshTable([domainItem('hosted.neg.example'), { ...domainItem('off.neg.example'), enabled: false }]);
     const { store, calls } = countingStore(table);
