@@ -15,7 +15,8 @@ export interface LambdaHandlerDeps {
 /** `TypeError at lib/pox/render.ts:42`: enough to find a bug, with no message text that might quote input. */
 function describeError(error: unknown): string {
   const name = error instanceof Error ? error.name : typeof error;
-  const frame = error instanceof Error ? /\(([^()]+:\d+):\d+\)/.exec(error.stack ?? '')?.[1] : undefined;
+  // The first stack frame, named (`at f (path:1:2)`) or anonymous (`at path:1:2`).
+  const frame = error instanceof Error ? /\n\s+at (?:[^\n(]*\()?([^()\s]+:\d+):\d+\)?/.exec(error.stack ?? '')?.[1] : undefined;
   return frame ? `${name} at ${frame.replace(/^.*\/(lib|functions)\//, '$1/')}` : name;
 }
 
@@ -39,13 +40,17 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHttpHandler 
       level = 'error';
       response = deps.failure();
     }
-    deps.log({
-      level,
-      method: adapted?.request.method ?? 'unknown',
-      status: response.status,
-      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...fields,
-    });
+    try {
+      deps.log({
+        level,
+        method: adapted?.request.method ?? 'unknown',
+        status: response.status,
+        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+        ...fields,
+      });
+    } catch {
+      // A log sink that fails (a closed stdout) must not cost the client its answer.
+    }
     if (adapted) return adapted.toResult(response);
     return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
   };
