@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { isAlias, isMailboxId, type AliasDomainItem, type DomainItem, type HostedDomainItem, type ProtocolEntry } from '../../lib/tenants/model';
-import type { MailProtocolType, TlsMode } from '../../lib/pox/vocabulary';
+import type { MailProtocolType, TlsMode } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
 
 // `npm run admin -- dns <domain>`: the DNS records a hosted domain needs so

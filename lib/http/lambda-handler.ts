@@ -1,3 +1,4 @@
+import { roundMs } from '../observability/metrics';
 import type { RequestLogLine, LogSink } from '../observability/request-log';
 import { adaptEvent, type LambdaHttpEvent, type LambdaHttpResult } from './lambda-event';
 import type { RouteMethod } from './router';
@@ -45,7 +46,7 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHttpHandler 
         level,
         method: adapted?.request.method ?? 'unknown',
         status: response.status,
-        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+        latencyMs: roundMs(performance.now() - started),
         ...fields,
       });
     } catch {

@@ -33,3 +33,11 @@ export interface LogFields {
   storeMs?: number;
   storeError?: string;
 }
+
+/** The one line a request writes (lib/observability/request-log.ts). */
+export interface RequestLogLine extends LogFields {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly method: string;
+  readonly status: number;
+  readonly latencyMs: number;
+}

@@ -1,4 +1,4 @@
-import type { RequestLogLine } from './request-log';
+import type { RequestLogLine } from '../http/types';
 
 // CloudWatch metrics in Embedded Metric Format: the request's log line itself
 // carries the `_aws` directive and the metric values, so one line per request
@@ -11,7 +11,8 @@ export const DEFAULT_METRICS_NAMESPACE = 'AutodiscoverResponder';
 type Unit = 'Count' | 'Milliseconds';
 
 const CACHE_METRIC = { hit: 'CacheHit', miss: 'CacheMiss', stale: 'CacheStale' } as const;
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+/** Milliseconds to the microsecond, as logs and metrics carry them. */
+export const roundMs = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /** A number as JSON writes it (non-finite numbers become null). */
 export const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
@@ -73,7 +74,7 @@ export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: 
     if (line.cache) add(CACHE_METRIC[line.cache], 1);
     if (line.storeCalls) {
       add('DynamoDBCalls', line.storeCalls);
-      if (line.storeMs !== undefined) add('DynamoDBLatency', round(line.storeMs));
+      if (line.storeMs !== undefined) add('DynamoDBLatency', roundMs(line.storeMs));
     }
     if (line.storeError) add('DynamoDBErrors', 1);
     return (

@@ -1,17 +1,12 @@
 import { hash } from 'node:crypto';
-import type { LogFields } from '../http/types';
-import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString } from './metrics';
+import type { RequestLogLine } from '../http/types';
+import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString, roundMs } from './metrics';
 
 // One JSON line per request, holding only what behaviour.md allows: never
 // headers, bodies, full addresses or rendered answers. The same line carries
 // the request's CloudWatch metrics (metrics.ts).
 
-export interface RequestLogLine extends LogFields {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly method: string;
-  readonly status: number;
-  readonly latencyMs: number;
-}
+export type { RequestLogLine };
 
 export type LogSink = (line: RequestLogLine) => void;
 
@@ -29,7 +24,6 @@ export interface StdoutSinkOptions {
   readonly clock?: () => number;
 }
 
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /**
  * A line's own members as JSON text without the closing brace: every field
@@ -43,7 +37,7 @@ function detailsJson(line: RequestLogLine): string {
     const value = line[key as keyof RequestLogLine];
     if (value === undefined) continue;
     const json =
-      typeof value === 'number' ? jsonNumber(key === 'storeMs' ? round(value) : value) : typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
+      typeof value === 'number' ? jsonNumber(key === 'storeMs' ? roundMs(value) : value) : typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
     out += `${out === '' ? '{' : ','}"${key}":${json}`;
   }
   return out;

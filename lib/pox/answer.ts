@@ -1,8 +1,7 @@
 import type { EmailAddress } from '../email-address';
-import type { TenantLookup } from '../tenants/resolve';
+import type { Tenant, TenantLookup } from '../tenants/resolve';
 import type { ItemProblem } from '../tenants/validate';
 import type { PoxRequest } from './parse-request';
-import type { Tenant } from '../tenants/resolve';
 import { compileMobileSyncSettings, compileOutlookSettings, effectiveProtocols, renderRedirect } from './render';
 import { compileTemplate, fillTemplate, type AnswerTemplate } from './template';
 import type { PoxErrorCode } from './vocabulary';

@@ -1,7 +1,7 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { EmailAddress } from '../email-address';
-import type { ProtocolEntry } from '../tenants/model';
+import type { MailProtocolType, ProtocolEntry } from '../tenants/model';
 import type { Tenant } from '../tenants/resolve';
 import { compileTemplate, fillTemplate, slot, xmlText, type AnswerTemplate, type SlotName } from './template';
 import {
@@ -12,7 +12,6 @@ import {
   PROTOCOL_DEFAULTS,
   TLS_ELEMENTS,
   onOff,
-  type MailProtocolType,
   type PoxErrorCode,
 } from './vocabulary';
 

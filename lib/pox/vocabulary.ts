@@ -2,6 +2,8 @@
 // and the mappings from tenant settings to element values. Renderers and the
 // parser read these tables; nothing else spells protocol strings.
 
+import type { AuthMode, TlsMode } from '../tenants/model';
+
 export const NS = {
   /** Outer response namespace (root `Autodiscover`, framework errors). */
   response: 'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006',
@@ -41,9 +43,6 @@ export const POX_ERRORS: Readonly<Record<PoxErrorCode, { message: string; respon
   603: { message: 'Server Error', responseNs: NS.response },
 };
 
-export type TlsMode = 'implicit' | 'starttls' | 'none';
-export type AuthMode = 'password' | 'spa' | 'none';
-export type MailProtocolType = 'IMAP' | 'POP3' | 'SMTP';
 
 /** tenant `tls` → `Encryption` + `SSL` (the truth table Outlook and Thunderbird both read correctly). */
 export const TLS_ELEMENTS: Readonly<Record<TlsMode, { Encryption: string; SSL: OnOff }>> = {

@@ -1,7 +1,11 @@
-import type { AuthMode, MailProtocolType, TlsMode } from '../pox/vocabulary';
 
 // TypeScript shapes of the items described by tenant-item.schema.json. Values
 // of these types have passed validateTenantItem; nothing else constructs them.
+
+/** The tenant contract's own words for a protocol entry (tenant-item.schema.json); lib/pox/vocabulary.ts maps them to POX. */
+export type MailProtocolType = 'IMAP' | 'POP3' | 'SMTP';
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+export type AuthMode = 'password' | 'spa' | 'none';
 
 export interface ProtocolEntry {
   readonly type: MailProtocolType;
