@@ -11,7 +11,7 @@ import {
 
 // The project's deployment rules, checked on the packaged template: least
 // privilege for the function's role, and the tenant table as the contract
-// (docs/tenant-item.md) and the issue require it. Fn::If is followed into
+// (the tenant item contract in the README) and the issue require it. Fn::If is followed into
 // every branch CloudFormation could take; conditions that compare literals
 // (osls parameters after packaging) are decided.
 
@@ -136,7 +136,7 @@ function checkTable(id: string, table: TemplateResource): TemplateProblem[] {
     JSON.stringify(p.KeySchema) === JSON.stringify([{ AttributeName: 'id', KeyType: 'HASH' }]) &&
       JSON.stringify(p.AttributeDefinitions) === JSON.stringify([{ AttributeName: 'id', AttributeType: 'S' }]),
     '.Properties.KeySchema',
-    'the key must be exactly the partition key id (S), as docs/tenant-item.md defines',
+    'the key must be exactly the partition key id (S), as the tenant item contract defines',
   );
   return problems;
 }
