@@ -1,21 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeLoopbackPort } from '../support/ports';
 
 // `npm start` for real: its own local DynamoDB (DynamoDB Local where Java is
 // present, dynalite otherwise) on free ports, demo tenants, HTTP on loopback.
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 const THUNDERBIRD_BODY = `<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
@@ -32,7 +24,7 @@ describe('local server (npm start)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'autodiscover-local-'));
 
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: String(await freePort()), LOCAL_DYNAMODB_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: String(await freeLoopbackPort()), LOCAL_DYNAMODB_DIR: dataDir };
     delete env.AWS_ENDPOINT_URL_DYNAMODB; // it must start its own DynamoDB
     child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

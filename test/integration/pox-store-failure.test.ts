@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
@@ -6,25 +5,17 @@ import { createDocumentClient, createTenantTable, type TenantTable } from '../..
 import { lookupTenant } from '../../lib/tenants/resolve';
 import { requestBody } from '../support/fixtures';
 import { buildEvent, readResult } from '../support/lambda-events';
+import { freeLoopbackPort } from '../support/ports';
 import { NS, readError } from '../support/xml-answer';
 
 // Row 4: DynamoDB unreachable (a closed loopback port, reached through the
 // SDK's own endpoint variable) and unexpected exceptions → 503 + Error 603.
 
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 let deadTable: TenantTable;
 const savedEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
 
 beforeAll(async () => {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await closedPort()}`;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await freeLoopbackPort()}`;
   deadTable = createTenantTable('unreachable', createDocumentClient());
 });
 

@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TenantCache, cacheSettingsFromEnv, DEFAULT_CACHE_SETTINGS, type CacheSettings, type LookupReport } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
+import { freeLoopbackPort } from '../support/ports';
+import { createTestTable } from '../support/tenant-table';
 
 // The cache in front of a real table on the run's dynalite. Round trips are
 // counted where the cache calls the store; a "broken" store is the same table
@@ -15,33 +15,11 @@ const domainItem = (id: string, server = `imap.${id}`): RawItem => ({
   protocols: [{ type: 'IMAP', server, port: 993, tls: 'implicit' }],
 });
 
-let tableCount = 0;
-async function freshTable(items: RawItem[]): Promise<TenantTable> {
-  const table = createTenantTable(`cache-test-${process.pid}-${++tableCount}`);
-  await table.ensureTable();
-  for (const item of items) await putWhenActive(table, item);
-  return table;
-}
-
-/** dynalite makes a new table ACTIVE on its next tick; until then writes fail. */
-async function putWhenActive(table: TenantTable, item: RawItem): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await table.putItem(item);
-    } catch (error) {
-      if (attempt === 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
+const freshTable = (items: RawItem[]): Promise<TenantTable> => createTestTable('cache', items);
 
 let deadEndpoint: string;
 beforeAll(async () => {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  deadEndpoint = `http://127.0.0.1:${port}`;
+  deadEndpoint = `http://127.0.0.1:${await freeLoopbackPort()}`;
 });
 
 /** A real store whose round trips are counted, and which can be switched to a dead endpoint. */

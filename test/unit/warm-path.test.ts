@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { normaliseDomain } from '../../lib/email-address';
@@ -8,6 +7,7 @@ import { createDocumentClient, createTenantTable, type RawItem, type TenantStore
 import { lookupTenant } from '../../lib/tenants/resolve';
 import { MOBILESYNC_REQUEST_NS, MOBILESYNC_SCHEMA, requestBody } from '../support/fixtures';
 import { buildEvent, readResult, type TestRequest, type TestResult } from '../support/lambda-events';
+import { freeLoopbackPort } from '../support/ports';
 import { createTestTable } from '../support/tenant-table';
 import { readSettings } from '../support/xml-answer';
 
@@ -67,10 +67,7 @@ const withoutLookupFacts = (line: RequestLogLine) => Object.fromEntries(Object.e
 let deadEndpoint: string;
 let table: TenantTable;
 beforeAll(async () => {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  deadEndpoint = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  deadEndpoint = `http://127.0.0.1:${await freeLoopbackPort()}`;
   table = await createTestTable('warm-path', ITEMS);
 });
 
