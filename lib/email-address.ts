@@ -18,14 +18,22 @@ const MAX_DOMAIN = 253;
 const MAX_ADDRESS = 254;
 const MAX_LABEL = 63;
 
-// C0, DEL and C1 controls; never part of an address we answer for.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Controls (C0, DEL, C1), format characters (bidi overrides, zero-width
+// characters, BOM: invisible, and used to make one address look like
+// another), lone surrogates and line/paragraph separators: never part of an
+// address we answer for.
+const CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 // Characters the URL parser behind domainToASCII would interpret (percent-decoding,
 // ports, paths) rather than reject; a domain never contains them.
 const URL_SYNTAX = /[\s%/\\?#@[\]:]/;
 const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 const octets = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+// XML's white space only (space, tab, CR, LF): String#trim would also eat
+// no-break spaces and byte-order marks, which are not padding in a request.
+const XML_SPACE_EDGES = /^[ \t\r\n]+|[ \t\r\n]+$/g;
+export const trimXmlSpace = (text: string): string => text.replace(XML_SPACE_EDGES, '');
 
 // Recent results of normaliseDomain by raw input: a few domains ask most, and
 // domainToASCII is the costly step of a warm request's address check. Bounded;
@@ -62,7 +70,7 @@ function normaliseUncached(raw: string): string | undefined {
 
 /** Parses and validates an address as sent in `EMailAddress`; undefined when invalid. */
 export function parseEmailAddress(raw: string): EmailAddress | undefined {
-  const text = raw.trim();
+  const text = trimXmlSpace(raw);
   const at = text.indexOf('@');
   if (at <= 0 || at !== text.lastIndexOf('@')) return undefined;
   const localPart = text.slice(0, at);

@@ -1,4 +1,4 @@
-import { parseEmailAddress, type EmailAddress } from '../email-address';
+import { parseEmailAddress, trimXmlSpace, type EmailAddress } from '../email-address';
 import { decodeRequestBody } from './decode';
 import { ACCEPTABLE_RESPONSE_SCHEMAS, REQUEST_NAMESPACES, type ResponseSchema } from './vocabulary';
 import { parseXmlDocument, type XmlElement } from './xml-document';
@@ -39,7 +39,7 @@ function onlyChild(parent: XmlElement, name: string): XmlElement | undefined {
 
 /** A leaf's trimmed text; undefined when it holds elements. */
 const leafText = (element: XmlElement): string | undefined =>
-  element.children.length === 0 ? element.text.trim() : undefined;
+  element.children.length === 0 ? trimXmlSpace(element.text) : undefined;
 
 /**
  * Reads a POX request body (behaviour.md, rows 2 and 3). The address decides

@@ -11,6 +11,12 @@ describe('parseEmailAddress', () => {
     });
   });
 
+  it('trims XML white space only: a no-break space is not padding', () => {
+    expect(parseEmailAddress('\t\r\n alice@example.com \n')?.address).toBe('alice@example.com');
+    expect(parseEmailAddress('alice@example.com\u00a0')).toBeUndefined();
+    expect(parseEmailAddress('\ufeffalice@example.com')).toBeUndefined();
+  });
+
   it('converts an IDN domain to punycode', () => {
     expect(parseEmailAddress('jörg@Bücher.example')?.domain).toBe('xn--bcher-kva.example');
   });
@@ -21,6 +27,9 @@ describe('parseEmailAddress', () => {
     ['empty local part', '@example.com'],
     ['empty domain', 'alice@'],
     ['control character', 'ali\u0001ce@example.com'],
+    ['bidi override', 'ali\u202ece@example.com'],
+    ['zero-width space', 'ali\u200bce@example.com'],
+    ['line separator', 'ali\u2028ce@example.com'],
     ['local part over 64 octets', `${'a'.repeat(65)}@example.com`],
     ['percent in domain', 'alice@ex%41mple.com'],
     ['label starting with a hyphen', 'alice@-example.com'],
