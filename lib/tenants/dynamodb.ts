@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RetryStrategyV2, RetryToken } from '@smithy/types';
 import {
   BatchGetCommand,
@@ -128,7 +129,9 @@ export function createTenantTable(
     }
     let keys: Record<string, unknown>[] = unique.map((id) => ({ id }));
     for (let round = 0; keys.length > 0; round++) {
-      if (round === MAX_BATCH_ROUNDS) throw new TenantStoreError('DynamoDB BatchGetItem left keys unprocessed');
+      if (round === MAX_BATCH_ROUNDS) throw new TenantStoreError('DynamoDB BatchGetItem failed: keys left unprocessed');
+      // Unprocessed keys mean DynamoDB is shedding load: pause as a retry would, inside the same deadline.
+      if (round > 0) await storeCall('BatchGetItem', () => sleep(retryToken(round).getRetryDelay(), undefined, { signal: options.abortSignal }));
       const output = await storeCall('BatchGetItem', () =>
         documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }), options),
       );

@@ -24,6 +24,7 @@ const ITEMS: RawItem[] = [
   { id: 'cached.example', protocols: [{ type: 'IMAP', server: 'imap.cached.example', port: 993, tls: 'implicit' }] },
   { id: 'cold.example', protocols: [{ type: 'IMAP', server: 'imap.cold.example', port: 993, tls: 'implicit' }] },
   { id: 'alias.example', aliasOf: 'cold.example' },
+  { id: 'shed.example', protocols: [{ type: 'IMAP', server: 'imap.shed.example', port: 993, tls: 'implicit' }] },
 ];
 
 async function listen(server: Server): Promise<string> {
@@ -55,15 +56,38 @@ async function startDynalite(): Promise<{ server: Server; endpoint: string }> {
   return { server, endpoint };
 }
 
-type ProxyMode = { kind: 'forward' } | { kind: 'hang' } | { kind: 'throttle'; remaining: number; error: string };
+type ProxyMode =
+  | { kind: 'forward' }
+  | { kind: 'hang' }
+  | { kind: 'throttle'; remaining: number; error: string }
+  | { kind: 'unprocess'; remaining: number };
 
-/** Speaks to the SDK like DynamoDB would: forwards, never answers, or throttles. */
+/** DynamoDB shedding load: a BatchGetItem answered with every key handed back unprocessed. */
+function answerUnprocessed(req: IncomingMessage, res: ServerResponse): void {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk: string) => (body += chunk));
+  req.on('end', () => {
+    const { RequestItems } = JSON.parse(body) as { RequestItems: Record<string, unknown> };
+    const responses = Object.fromEntries(Object.keys(RequestItems).map((table) => [table, []]));
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(JSON.stringify({ Responses: responses, UnprocessedKeys: RequestItems }));
+  });
+}
+
+/** Speaks to the SDK like DynamoDB would: forwards, never answers, throttles, or leaves batch keys unprocessed. */
 function faultProxy(target: string) {
-  const stats = { requests: 0, throttled: 0 };
+  const stats = { requests: 0, throttled: 0, unprocessed: 0 };
   let mode: ProxyMode = { kind: 'forward' };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
     if (mode.kind === 'hang') return; // hold the request open; stop() destroys it
+    if (mode.kind === 'unprocess' && mode.remaining > 0 && String(req.headers['x-amz-target']).endsWith('.BatchGetItem')) {
+      mode.remaining--;
+      stats.unprocessed++;
+      answerUnprocessed(req, res);
+      return;
+    }
     if (mode.kind === 'throttle' && mode.remaining > 0) {
       mode.remaining--;
       stats.throttled++;
@@ -193,6 +217,22 @@ describe('DynamoDB hanging or throttling mid-run', () => {
       expect(proxy.stats.throttled - before.throttled).toBe(2);
       expect(proxy.stats.requests - before.requests).toBe(3);
     }
+  });
+
+  it('reads keys DynamoDB left unprocessed again, and answers 603 within the budget when it keeps doing so', async () => {
+    const { post } = harness(endpoint);
+    const before = { ...proxy.stats };
+    proxy.setMode({ kind: 'unprocess', remaining: 1 });
+    const answer = await post('heidi@cold.example'); // domain + mailbox: one BatchGetItem, handed back once
+    expectSettings(answer, 'imap.cold.example');
+    expect(proxy.stats.unprocessed - before.unprocessed).toBe(1);
+    expect(proxy.stats.requests - before.requests).toBe(2);
+
+    proxy.setMode({ kind: 'unprocess', remaining: Number.POSITIVE_INFINITY });
+    const shed = await post('ivan@shed.example'); // a domain this instance has not read yet
+    expectServerError(shed);
+    expect(shed.line.storeError).toBe('DynamoDB BatchGetItem failed: keys left unprocessed');
+    proxy.setMode({ kind: 'forward' });
   });
 
   it('answers 603 (or the stale copy) within the budget when throttling does not stop', async () => {
