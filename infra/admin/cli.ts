@@ -108,7 +108,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     out(`${count} item(s) in ${table().tableName}.`);
     return 0;
   },
-  dns: (args, table, out) => runDnsCommand(args, table(), out),
+  dns: (args, table, out, err) => runDnsCommand(args, table(), out, err),
 };
 
 export async function runAdmin(argv: string[], out: Print, err: Print): Promise<number> {

@@ -1,7 +1,16 @@
-import { domainToASCII } from 'node:url';
-import { isAlias, isMailboxId, type AliasDomainItem, type DomainItem, type HostedDomainItem, type ProtocolEntry } from '../../lib/tenants/model';
-import type { MailProtocolType, TlsMode } from '../../lib/tenants/model';
+import { normaliseDomain } from '../../lib/email-address';
+import {
+  isAlias,
+  isMailboxId,
+  type AliasDomainItem,
+  type DomainItem,
+  type HostedDomainItem,
+  type MailProtocolType,
+  type ProtocolEntry,
+  type TlsMode,
+} from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
+import { formatProblem } from './items';
 
 // `npm run admin -- dns <domain>`: the DNS records a hosted domain needs so
 // that mail clients find the responder (Autodiscover CNAME or SRV, Mozilla
@@ -57,12 +66,11 @@ const SERVICE_PURPOSE: Readonly<Record<string, string>> = {
 };
 
 const AUTODISCOVER_PORT = 443;
-const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 
-/** Lower-case ASCII (punycode) host name without a trailing dot, or undefined when it is not one. */
-export function normaliseHostName(name: string): string | undefined {
-  const ascii = domainToASCII(name.trim().replace(/\.$/, ''));
-  return HOST_NAME.test(ascii) ? ascii : undefined;
+/** A fully qualified host name (at least two labels), normalised as the responder normalises domains. */
+function normaliseHostName(name: string): string | undefined {
+  const ascii = normaliseDomain(name.trim());
+  return ascii?.includes('.') ? ascii : undefined;
 }
 
 const fqdn = (name: string): string => `${name}.`;
@@ -172,29 +180,29 @@ async function readDomainItem(table: ItemReader, id: string): Promise<DomainItem
   const raw = (await table.getItems([id])).get(id);
   if (!raw) return `${id} is not in the table (not a hosted domain)`;
   const result = validateTenantItem(raw);
-  if (!result.valid) return result.problems.map((p) => `${p.id}: ${p.path || '(item)'}: ${p.reason}`).join('\n');
+  if (!result.valid) return result.problems.map(formatProblem).join('\n');
   return result.item as DomainItem;
 }
 
-/** `dns <domain> …` for the admin CLI; prints zone-file lines and returns the exit code. */
-export async function runDnsCommand(args: string[], table: ItemReader, print: (line: string) => void): Promise<number> {
+/** `dns <domain> …` for the admin CLI; prints zone-file lines (problems go to `complain`) and returns the exit code. */
+export async function runDnsCommand(args: string[], table: ItemReader, print: (line: string) => void, complain: (line: string) => void = print): Promise<number> {
   const parsed = parseDnsArguments(args);
-  if (typeof parsed === 'string') return (print(`${parsed}\n${USAGE}`), 2);
-  if (isMailboxId(parsed.domain)) return (print(`dns takes a domain, not an address: ${parsed.domain}`), 2);
+  if (typeof parsed === 'string') return (complain(`${parsed}\n${USAGE}`), 2);
+  if (isMailboxId(parsed.domain)) return (complain(`dns takes a domain, not an address: ${parsed.domain}`), 2);
   const domain = normaliseHostName(parsed.domain);
-  if (!domain) return (print(`not a domain name: ${parsed.domain}`), 2);
+  if (!domain) return (complain(`not a domain name: ${parsed.domain}`), 2);
   const host = parsed.host === undefined ? undefined : normaliseHostName(parsed.host);
-  if (!host) return (print(parsed.host === undefined ? `the responder host is needed: --host <name> or AUTODISCOVER_HOST\n${USAGE}` : `not a host name: ${parsed.host}`), 2);
+  if (!host) return (complain(parsed.host === undefined ? `the responder host is needed: --host <name> or AUTODISCOVER_HOST\n${USAGE}` : `not a host name: ${parsed.host}`), 2);
   const autoconfigHost = parsed.autoconfigHost === undefined ? host : normaliseHostName(parsed.autoconfigHost);
-  if (!autoconfigHost) return (print(`not a host name: ${parsed.autoconfigHost}`), 2);
+  if (!autoconfigHost) return (complain(`not a host name: ${parsed.autoconfigHost}`), 2);
 
   const item = await readDomainItem(table, domain);
-  if (typeof item === 'string') return (print(item), 1);
+  if (typeof item === 'string') return (complain(item), 1);
   let aliasTarget: HostedDomainItem | undefined;
   if (isAlias(item)) {
     const target = await readDomainItem(table, item.aliasOf);
-    if (typeof target === 'string') return (print(`${domain} is an alias of ${item.aliasOf}, which cannot be used:\n${target}`), 1);
-    if (isAlias(target)) return (print(`${domain} is an alias of ${item.aliasOf}, which is itself an alias (chains are not allowed)`), 1);
+    if (typeof target === 'string') return (complain(`${domain} is an alias of ${item.aliasOf}, which cannot be used:\n${target}`), 1);
+    if (isAlias(target)) return (complain(`${domain} is an alias of ${item.aliasOf}, which is itself an alias (chains are not allowed)`), 1);
     aliasTarget = target;
   }
   if (item.enabled === false) print(`; note: ${domain} is disabled in the table; the responder answers it as not hosted`);
