@@ -1,3 +1,5 @@
+import type { LookupReport } from '../tenants/cache';
+
 /** A request as the routes see it, whatever AWS service delivered it. */
 export interface HttpRequest {
   /** Upper case. */
@@ -18,8 +20,8 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-/** What one request contributes to its log line (behaviour.md "What the logs may hold"). */
-export interface LogFields {
+/** What one request contributes to its log line (behaviour.md "What the logs may hold"), the tenant lookup's report included. */
+export interface LogFields extends LookupReport {
   route?: string;
   outcome?: string;
   errorCode?: number;
@@ -27,11 +29,6 @@ export interface LogFields {
   localPartHash?: string;
   itemProblem?: { item: string; path: string; reason: string };
   error?: string;
-  /** How the tenant lookup went (lib/tenants/cache.ts LookupReport). */
-  cache?: 'hit' | 'miss' | 'stale';
-  storeCalls?: number;
-  storeMs?: number;
-  storeError?: string;
 }
 
 /** The one line a request writes (lib/observability/request-log.ts). */
