@@ -1,20 +1,19 @@
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
 import { xmlResponse, NO_STORE } from './http/responses';
 import { createRouter, type Route } from './http/router';
-import type { LogFields } from './http/types';
 import type { LogSink } from './observability/request-log';
 import type { ErrorRenderer } from './pox/answer';
-import { handlePoxGet, handlePoxPost, type PoxEndpointDeps } from './pox/endpoint';
+import { handlePoxGet, handlePoxPost } from './pox/endpoint';
 import { compilePoxError } from './pox/render';
 import type { PoxErrorCode } from './pox/vocabulary';
-import type { TenantLookup } from './tenants/resolve';
+import type { TenantLookupFn } from './resolution/resolve';
 
 // The whole service as one function of its dependencies: the Lambda entry
 // point, the local server and the tests all build it here.
 
 export interface ResponderDeps {
-  /** May fill `report` (cache hit/miss/stale, DynamoDB calls and time) for the log line. */
-  readonly lookupTenant: (domain: string, mailboxId?: string, report?: LogFields) => TenantLookup | Promise<TenantLookup>;
+  /** May fill its `report` argument (cache hit/miss/stale, DynamoDB calls and time) for the log line. */
+  readonly lookupTenant: TenantLookupFn;
   readonly log: LogSink;
   /** `Error/@Id`: an unsigned 32-bit number naming this responder. */
   readonly responderId: number;
@@ -37,7 +36,7 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
     if (!document) errorDocuments.set(code, (document = compilePoxError(code, deps.responderId)));
     return document(now());
   };
-  const pox: PoxEndpointDeps = { lookupTenant: deps.lookupTenant, renderError };
+  const pox = { lookupTenant: deps.lookupTenant, renderError };
 
   const poxRoute: Route = {
     name: 'pox',
@@ -47,8 +46,11 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
     },
   };
 
+  // Every client format, by path (lower case; `/*` takes the paths below).
+  const routes = new Map<string, Route>([['/autodiscover/autodiscover.xml', poxRoute]]);
+
   return createLambdaHandler({
-    route: createRouter(new Map([['/autodiscover/autodiscover.xml', poxRoute]])),
+    route: createRouter(routes),
     log: deps.log,
     failure: () => xmlResponse(503, renderError(603), NO_STORE),
   });

@@ -67,7 +67,8 @@ export function createLocalHttpServer(handler: Handler): Server {
       const body = await readBody(request);
       const result = (await handler(toHttpApiEvent(request, body))) as Exclude<LambdaHttpResult, string>;
       const payload = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
-      response.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'Content-Length': payload.length });
+      // A HEAD answer carries the GET body's Content-Length; keep it.
+      response.writeHead(result.statusCode ?? 200, { 'Content-Length': payload.length, ...(result.headers as Record<string, string>) });
       response.end(payload);
     } catch (error) {
       response.writeHead(error instanceof BodyTooLarge ? 413 : 500, { 'Content-Length': 0, Connection: 'close' });

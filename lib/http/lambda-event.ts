@@ -64,11 +64,14 @@ const isV2 = (event: LambdaHttpEvent): event is APIGatewayProxyEventV2 =>
 
 const isAlb = (event: LambdaHttpEvent): event is ALBEvent => 'elb' in ((event as ALBEvent).requestContext ?? {});
 
+/** A result body: text as it is, bytes in base64 (API Gateway and ALB decode them for the client). */
+const resultBody = (body: HttpResponse['body']): { body: string; isBase64Encoded: boolean } =>
+  typeof body === 'string' ? { body, isBase64Encoded: false } : { body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
+
 const apiGatewayResult = (response: HttpResponse): APIGatewayProxyStructuredResultV2 & APIGatewayProxyResult => ({
   statusCode: response.status,
   headers: { ...response.headers },
-  body: response.body,
-  isBase64Encoded: false,
+  ...resultBody(response.body),
 });
 
 /** Adapts any supported event; undefined when the event is none of them. */
@@ -110,8 +113,7 @@ export function adaptEvent(event: LambdaHttpEvent): AdaptedEvent | undefined {
       ...(multiValue
         ? { multiValueHeaders: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, [v]])) }
         : { headers: { ...response.headers } }),
-      body: response.body,
-      isBase64Encoded: false,
+      ...resultBody(response.body),
     }),
   };
 }

@@ -53,6 +53,7 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHttpHandler 
       // A log sink that fails (a closed stdout) must not cost the client its answer.
     }
     if (adapted) return adapted.toResult(response);
-    return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
+    // Only the failure answer (text) can get here: the event was no HTTP event at all.
+    return { statusCode: response.status, headers: { ...response.headers }, body: String(response.body), isBase64Encoded: false };
   };
 }

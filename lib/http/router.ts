@@ -1,5 +1,5 @@
 import { emptyResponse } from './responses';
-import type { HttpRequest, HttpResponse, LogFields } from './types';
+import { bodyLength, type HttpRequest, type HttpResponse, type LogFields } from './types';
 
 /** May answer synchronously (a warm request then builds no promise chain); the outer layer awaits either. */
 export type RouteMethod = (request: HttpRequest, log: LogFields) => HttpResponse | Promise<HttpResponse>;
@@ -11,8 +11,27 @@ export interface Route {
   readonly methods: Readonly<Partial<Record<string, RouteMethod>>>;
 }
 
-/** Routes by lower-cased path (paths match case-insensitively; the query string plays no part). */
+/**
+ * Routes by lower-cased path (paths match case-insensitively; the query
+ * string plays no part). A path ending in `/*` also takes every path below
+ * it (`/autodiscover/autodiscover.json/*` takes `…/v1.0/<address>`).
+ */
 export type RouteTable = ReadonlyMap<string, Route>;
+
+const PREFIX_MARK = '/*';
+
+/** The route for a path: an exact entry first, else the longest `/*` entry above it. */
+function routeLookup(routes: RouteTable): (path: string) => Route | undefined {
+  const prefixes = [...routes]
+    .filter(([path]) => path.endsWith(PREFIX_MARK))
+    .map(([path, route]) => [path.slice(0, -1), route] as const)
+    .sort(([a], [b]) => b.length - a.length);
+  return (path) => {
+    const exact = routes.get(path);
+    if (exact !== undefined || prefixes.length === 0) return exact;
+    return prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];
+  };
+}
 
 function allowedMethods(route: Route): string {
   const methods = new Set(Object.keys(route.methods));
@@ -21,12 +40,18 @@ function allowedMethods(route: Route): string {
   return [...methods].join(', ');
 }
 
-const withoutBody = (response: HttpResponse): HttpResponse => ({ ...response, body: '' });
+/** HEAD: the GET's status and headers, including the length of the body it leaves out. */
+const withoutBody = (response: HttpResponse): HttpResponse => ({
+  ...response,
+  headers: { ...response.headers, 'Content-Length': String(bodyLength(response.body)) },
+  body: '',
+});
 
 /** Dispatches a request: 404 for unknown paths, 204 for OPTIONS, 405 for other methods. */
 export function createRouter(routes: RouteTable): RouteMethod {
+  const find = routeLookup(routes);
   return (request, log) => {
-    const route = routes.get(request.path.toLowerCase());
+    const route = find(request.path.toLowerCase());
     if (!route) {
       log.route = 'unknown';
       return emptyResponse(404);

@@ -16,9 +16,12 @@ export interface HttpRequest {
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** '' for no body. */
-  readonly body: string;
+  /** '' for no body; bytes for a binary answer (a signed profile). */
+  readonly body: string | Uint8Array;
 }
+
+/** The body's length in bytes, as `Content-Length` counts it. */
+export const bodyLength = (body: HttpResponse['body']): number => (typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
 
 /** What one request contributes to its log line (behaviour.md "What the logs may hold"), the tenant lookup's report included. */
 export interface LogFields extends LookupReport {

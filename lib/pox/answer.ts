@@ -1,14 +1,13 @@
 import type { EmailAddress } from '../email-address';
-import type { Tenant, TenantLookup } from '../tenants/resolve';
-import type { ItemProblem } from '../tenants/validate';
+import { perTenant, type Decision, type HostedDecision } from '../resolution/decision';
+import { fillTemplate } from '../resolution/template';
 import type { PoxRequest } from './parse-request';
-import { compileMobileSyncSettings, compileOutlookSettings, effectiveProtocols, renderRedirect } from './render';
-import { compileTemplate, fillTemplate, type AnswerTemplate } from './template';
+import { compileMobileSyncSettings, compileOutlookSettings, renderRedirect } from './render';
 import type { PoxErrorCode } from './vocabulary';
 
-// Rows 5 to 11 of behaviour.md's POX table: from a looked-up tenant to the
-// answer. Rows 1 to 4 (size, parsing, schema, store failures) are decided
-// before a tenant exists.
+// Rows 4 to 11 of the POX decision table (README, "How requests are
+// answered"): the format-neutral decision in POX's vocabulary. Rows 1 to 3
+// (size, parsing, schema) are decided before a tenant is looked up.
 
 export type PoxOutcome = 'settings' | 'mobileSync' | 'redirectAddr' | 'redirectUrl' | 'error' | 'notHosted';
 
@@ -18,82 +17,60 @@ export interface PoxAnswer {
   readonly body: string;
   readonly outcome: PoxOutcome;
   readonly errorCode?: PoxErrorCode;
-  /** The contract breach behind a 602, for the log. */
-  readonly problem?: ItemProblem;
-}
-
-// Compiled answers per tenant: items from the tenant cache stay the same
-// objects until they are read again, so xmlbuilder2 writes each cached
-// tenant's answers once and a request only fills in its address. Weak keys:
-// an item dropped by the cache takes its answers with it.
-type AnswerKind = 'outlookAddress' | 'outlookDomain' | 'mobileSync' | 'redirectAddr' | 'redirectUrl';
-const NO_MAILBOX = {};
-const compiled = new WeakMap<object, WeakMap<object, Map<AnswerKind, AnswerTemplate>>>();
-
-function compiledAnswer(tenant: Tenant, kind: AnswerKind, compile: () => AnswerTemplate): AnswerTemplate {
-  let byMailbox = compiled.get(tenant.settings);
-  if (!byMailbox) compiled.set(tenant.settings, (byMailbox = new WeakMap()));
-  const mailboxKey = tenant.mailbox ?? NO_MAILBOX;
-  let byKind = byMailbox.get(mailboxKey);
-  if (!byKind) byMailbox.set(mailboxKey, (byKind = new Map()));
-  let template = byKind.get(kind);
-  if (!template) byKind.set(kind, (template = compile()));
-  return template;
 }
 
 /** Renders an error document with the current time and the responder's id. */
 export type ErrorRenderer = (code: PoxErrorCode) => string;
 
-export const errorAnswer = (status: number, code: PoxErrorCode, renderError: ErrorRenderer, problem?: ItemProblem): PoxAnswer => ({
+export const errorAnswer = (status: number, code: PoxErrorCode, renderError: ErrorRenderer): PoxAnswer => ({
   status,
   body: renderError(code),
   outcome: 'error',
   errorCode: code,
-  ...(problem ? { problem } : {}),
 });
 
-/** Answer to a parsed POST request (rows 5–11). */
-export function answerPoxRequest(lookup: TenantLookup, request: PoxRequest, renderError: ErrorRenderer): PoxAnswer {
-  if (lookup.kind === 'notHosted') return errorAnswer(404, 500, renderError);
-  if (lookup.kind === 'invalid') return errorAnswer(200, 602, renderError, lookup.problem);
-  const { tenant } = lookup;
-  const { address } = request;
-
-  if (request.schema === 'mobileSync') {
-    const activeSync = tenant.settings.activeSync;
-    if (!activeSync) return errorAnswer(200, 601, renderError);
-    const template = compiledAnswer(tenant, 'mobileSync', () => compileMobileSyncSettings(tenant, activeSync.url));
-    return { status: 200, body: fillTemplate(template, address), outcome: 'mobileSync' };
+/**
+ * The answer for a decision. `request` is the parsed POST; without one
+ * (a bodiless GET) the answer is domain-level, and an unknown host gets an
+ * empty 404 so clients try their next candidate.
+ */
+export function answerPox(decision: Decision, request: PoxRequest | undefined, renderError: ErrorRenderer): PoxAnswer {
+  switch (decision.kind) {
+    case 'storeFailure':
+      return errorAnswer(503, 603, renderError);
+    case 'notHosted':
+      return request ? errorAnswer(404, 500, renderError) : { status: 404, body: '', outcome: 'notHosted' };
+    case 'invalid':
+      return errorAnswer(200, 602, renderError);
+    case 'hosted':
+      return request?.schema === 'mobileSync' ? answerMobileSync(decision, request.address, renderError) : answerOutlook(decision, request?.address, renderError);
   }
-  const redirectAddr = tenant.mailbox?.redirectAddr;
-  if (redirectAddr !== undefined) {
-    const template = compiledAnswer(tenant, 'redirectAddr', () => compileTemplate(renderRedirect('redirectAddr', redirectAddr)));
-    return { status: 200, body: fillTemplate(template), outcome: 'redirectAddr' };
-  }
-  return answerSettings(lookup, address, renderError);
 }
 
-/** Answer to a bodiless GET for the domain named by `Host`: rows 5–11 without an address. */
-export function answerDomainRequest(lookup: TenantLookup, renderError: ErrorRenderer): PoxAnswer {
-  // Unknown hosts (including a shared SRV target) get an empty 404 so clients try their next candidate.
-  if (lookup.kind === 'notHosted') return { status: 404, body: '', outcome: 'notHosted' };
-  if (lookup.kind === 'invalid') return errorAnswer(200, 602, renderError, lookup.problem);
-  return answerSettings(lookup, undefined, renderError);
+function answerMobileSync(decision: HostedDecision, address: EmailAddress, renderError: ErrorRenderer): PoxAnswer {
+  const url = decision.activeSyncUrl;
+  if (url === undefined) return errorAnswer(200, 601, renderError);
+  const template = perTenant(decision.tenant, 'pox:mobileSync', () => compileMobileSyncSettings(decision, url));
+  return { status: 200, body: fillTemplate(template, address), outcome: 'mobileSync' };
 }
 
-function answerSettings(
-  lookup: Extract<TenantLookup, { kind: 'hosted' }>,
-  address: EmailAddress | undefined,
-  renderError: ErrorRenderer,
-): PoxAnswer {
-  const { tenant } = lookup;
-  const redirectUrl = tenant.settings.redirectUrl;
-  if (redirectUrl !== undefined) {
-    const template = compiledAnswer(tenant, 'redirectUrl', () => compileTemplate(renderRedirect('redirectUrl', redirectUrl)));
-    return { status: 200, body: fillTemplate(template), outcome: 'redirectUrl' };
+function answerOutlook(decision: HostedDecision, address: EmailAddress | undefined, renderError: ErrorRenderer): PoxAnswer {
+  const { mail } = decision;
+  switch (mail.kind) {
+    case 'redirectAddr':
+    case 'redirectUrl': {
+      const target = mail.kind === 'redirectAddr' ? mail.target : mail.url;
+      // No holes: the redirect target is the same for every address.
+      const body = perTenant(decision.tenant, `pox:${mail.kind}`, () => renderRedirect(mail.kind, target));
+      return { status: 200, body, outcome: mail.kind };
+    }
+    case 'noServers':
+      return errorAnswer(200, 501, renderError);
+    case 'servers': {
+      const forAddress = address !== undefined;
+      const key = forAddress ? 'pox:outlookAddress' : 'pox:outlookDomain';
+      const template = perTenant(decision.tenant, key, () => compileOutlookSettings(decision, mail.servers, forAddress));
+      return { status: 200, body: fillTemplate(template, address), outcome: 'settings' };
+    }
   }
-  if (effectiveProtocols(tenant).length === 0) return errorAnswer(200, 501, renderError);
-  const forAddress = address !== undefined;
-  const template = compiledAnswer(tenant, forAddress ? 'outlookAddress' : 'outlookDomain', () => compileOutlookSettings(tenant, forAddress));
-  return { status: 200, body: fillTemplate(template, address), outcome: 'settings' };
 }

@@ -1,30 +1,20 @@
-import { create } from 'xmlbuilder2';
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { EmailAddress } from '../email-address';
-import type { MailProtocolType, ProtocolEntry } from '../tenants/model';
+import { decideHosted, type HostedDecision, type MailServer } from '../resolution/decision';
+import { compileTemplate, fillTemplate, loginNameWithSlots, slot, type AnswerTemplate } from '../resolution/template';
+import type { MailProtocolType } from '../tenants/model';
 import type { Tenant } from '../tenants/resolve';
-import { compileTemplate, fillTemplate, slot, xmlText, type AnswerTemplate, type SlotName } from './template';
-import {
-  AUTH_ELEMENTS,
-  LOGIN_PLACEHOLDERS,
-  NS,
-  POX_ERRORS,
-  PROTOCOL_DEFAULTS,
-  TLS_ELEMENTS,
-  onOff,
-  type PoxErrorCode,
-} from './vocabulary';
+import { newXmlDocument, writeXml, type XMLBuilder } from '../xml/builder';
+import { escapeXmlText, xmlText } from '../xml/text';
+import { AUTH_ELEMENTS, NS, POX_ERRORS, TLS_ELEMENTS, onOff, type PoxErrorCode } from './vocabulary';
 
 // Every answer is written by xmlbuilder2 with default namespaces only (no
 // prefixes: Thunderbird and Delta Chat match element names literally) and
 // starts with the XML declaration (the EWS Managed API insists on it).
 
-const WRITER_OPTIONS = { prettyPrint: true, indent: '  ' } as const;
-
 type Rows = ReadonlyArray<readonly [element: string, value: string | undefined]>;
 
 function newAnswer(innerNamespace: string): { doc: XMLBuilder; response: XMLBuilder } {
-  const doc = create({ version: '1.0', encoding: 'utf-8' });
+  const doc = newXmlDocument();
   const response = doc.ele(NS.response, 'Autodiscover').ele(innerNamespace, 'Response');
   return { doc, response };
 }
@@ -34,38 +24,30 @@ function appendRows(parent: XMLBuilder, rows: Rows): void {
   for (const [name, value] of rows) if (value !== undefined) parent.ele(name).txt(value);
 }
 
-const write = (doc: XMLBuilder): string => doc.end(WRITER_OPTIONS);
-
-/** Login name template → text with slot markers for the address parts. */
-function loginName(template: string): string {
-  let text = xmlText(template);
-  for (const [placeholder, name] of Object.entries(LOGIN_PLACEHOLDERS)) {
-    text = text.split(placeholder).join(slot(name as SlotName));
-  }
-  return text;
-}
+/** An XML answer with holes for the address parts. */
+const xmlTemplate = (xml: string): AnswerTemplate => compileTemplate(xml, escapeXmlText);
 
 /** Elements only some protocol types carry (SMTPLast and UsePOPAuth: SMTP only, always present). */
-const TYPE_SPECIFIC_ROWS: Readonly<Record<MailProtocolType, (entry: ProtocolEntry) => Rows>> = {
+const TYPE_SPECIFIC_ROWS: Readonly<Record<MailProtocolType, (server: MailServer) => Rows>> = {
   IMAP: () => [],
   POP3: () => [],
-  SMTP: (entry) => [
-    ['UsePOPAuth', onOff(entry.usePopAuth ?? PROTOCOL_DEFAULTS.usePopAuth)],
-    ['SMTPLast', onOff(entry.smtpLast ?? PROTOCOL_DEFAULTS.smtpLast)],
+  SMTP: ({ smtp }) => [
+    ['UsePOPAuth', onOff(smtp!.usePopAuth)],
+    ['SMTPLast', onOff(smtp!.smtpLast)],
   ],
 };
 
 /** One `Protocol` block, in the element order of the POX documentation. */
-function protocolRows(entry: ProtocolEntry, login: string | undefined): Rows {
+function protocolRows(entry: MailServer, login: string | undefined): Rows {
   const tls = TLS_ELEMENTS[entry.tls];
-  const auth = AUTH_ELEMENTS[entry.auth ?? PROTOCOL_DEFAULTS.auth];
+  const auth = AUTH_ELEMENTS[entry.auth];
   return [
     ['Type', entry.type],
     ['TTL', entry.ttl?.toString()],
     ['Server', xmlText(entry.server)],
     ['Port', String(entry.port)],
     ['LoginName', login],
-    ['DomainRequired', onOff(entry.domainRequired ?? PROTOCOL_DEFAULTS.domainRequired)],
+    ['DomainRequired', onOff(entry.domainRequired)],
     ['DomainName', entry.domainName === undefined ? undefined : xmlText(entry.domainName)],
     ['SPA', auth.SPA],
     ['Encryption', tls.Encryption],
@@ -75,45 +57,39 @@ function protocolRows(entry: ProtocolEntry, login: string | undefined): Rows {
   ];
 }
 
-/** The protocol list in force: the mailbox's own, else the domain's (or alias target's). */
-export const effectiveProtocols = (tenant: Tenant): readonly ProtocolEntry[] =>
-  tenant.mailbox?.protocols ?? tenant.settings.protocols;
-
 /**
- * The Outlook settings answer for a tenant, with holes for the address.
- * `forAddress: false` is the domain-level answer to a bodiless GET: no `User`,
- * no `LoginName`, because the address is unknown.
+ * The Outlook settings answer, with holes for the address. `forAddress:
+ * false` is the domain-level answer to a bodiless GET: no `User`, no
+ * `LoginName`, because the address is unknown.
  */
-export function compileOutlookSettings(tenant: Tenant, forAddress: boolean): AnswerTemplate {
+export function compileOutlookSettings(decision: HostedDecision, servers: readonly MailServer[], forAddress: boolean): AnswerTemplate {
   const { doc, response } = newAnswer(NS.outlook);
   if (forAddress) {
     const user = response.ele('User');
-    const displayName = tenant.mailbox?.displayName;
-    if (displayName !== undefined) user.ele('DisplayName').txt(xmlText(displayName));
+    if (decision.displayName !== undefined) user.ele('DisplayName').txt(xmlText(decision.displayName));
     user.ele('AutoDiscoverSMTPAddress').txt(slot('address'));
   }
   const account = response.ele('Account');
   appendRows(account, [['AccountType', 'email'], ['Action', 'settings']]);
-  const usernameOverride = tenant.mailbox?.username;
-  for (const entry of effectiveProtocols(tenant)) {
-    const login = forAddress ? loginName(usernameOverride ?? entry.username ?? PROTOCOL_DEFAULTS.username) : undefined;
-    appendRows(account.ele('Protocol'), protocolRows(entry, login));
+  for (const server of servers) {
+    const login = forAddress ? loginNameWithSlots(server.username, xmlText) : undefined;
+    appendRows(account.ele('Protocol'), protocolRows(server, login));
   }
-  return compileTemplate(write(doc));
+  return xmlTemplate(writeXml(doc));
 }
 
 /** The MobileSync settings answer ([MS-ASCMD] Autodiscover) for a domain with `activeSync`. */
-export function compileMobileSyncSettings(tenant: Tenant, activeSyncUrl: string): AnswerTemplate {
+export function compileMobileSyncSettings(decision: HostedDecision, activeSyncUrl: string): AnswerTemplate {
   const { doc, response } = newAnswer(NS.mobileSync);
   response.ele('Culture').txt('en:us');
   const user = response.ele('User');
-  const displayName = tenant.mailbox?.displayName;
+  const displayName = decision.displayName;
   if (displayName !== undefined) user.ele('DisplayName').txt(xmlText(displayName));
   user.ele('EMailAddress').txt(slot('address'));
   const server = response.ele('Action').ele('Settings').ele('Server');
   const url = xmlText(activeSyncUrl);
   appendRows(server, [['Type', 'MobileSync'], ['Url', url], ['Name', url]]);
-  return compileTemplate(write(doc));
+  return xmlTemplate(writeXml(doc));
 }
 
 /** `Action` redirectAddr or redirectUrl: the client repeats discovery elsewhere. */
@@ -121,7 +97,7 @@ export function renderRedirect(action: 'redirectAddr' | 'redirectUrl', target: s
   const { doc, response } = newAnswer(NS.outlook);
   const element = action === 'redirectAddr' ? 'RedirectAddr' : 'RedirectUrl';
   appendRows(response.ele('Account'), [['AccountType', 'email'], ['Action', action], [element, xmlText(target)]]);
-  return write(doc);
+  return writeXml(doc);
 }
 
 /** `HH:MM:SS.fffffff` (UTC), the time format Exchange puts in `Error/@Time`. */
@@ -136,7 +112,7 @@ function writePoxError(code: PoxErrorCode, time: string, responderId: number): s
   const error = response.ele('Error', { Time: time, Id: String(responderId >>> 0) });
   appendRows(error, [['ErrorCode', String(code)], ['Message', message]]);
   error.ele('DebugData');
-  return write(doc);
+  return writeXml(doc);
 }
 
 /**
@@ -160,7 +136,9 @@ export function compilePoxError(code: PoxErrorCode, responderId: number): (at: D
   return (at) => before + errorTime(at) + after;
 }
 
-/** Convenience for tests and one-off rendering: compile and fill in one step. */
+/** Convenience for tests and one-off rendering: decide, compile and fill in one step (the servers, whatever else the tenant says). */
 export function renderPoxSettings(tenant: Tenant, address?: EmailAddress): string {
-  return fillTemplate(compileOutlookSettings(tenant, address !== undefined), address);
+  const decision = decideHosted(tenant);
+  const servers = decision.mail.kind === 'servers' ? decision.mail.servers : [];
+  return fillTemplate(compileOutlookSettings(decision, servers, address !== undefined), address);
 }

@@ -43,7 +43,6 @@ export const POX_ERRORS: Readonly<Record<PoxErrorCode, { message: string; respon
   603: { message: 'Server Error', responseNs: NS.response },
 };
 
-
 /** tenant `tls` → `Encryption` + `SSL` (the truth table Outlook and Thunderbird both read correctly). */
 export const TLS_ELEMENTS: Readonly<Record<TlsMode, { Encryption: string; SSL: OnOff }>> = {
   implicit: { Encryption: 'SSL', SSL: 'on' },
@@ -60,19 +59,3 @@ export const AUTH_ELEMENTS: Readonly<Record<AuthMode, { SPA: OnOff; AuthRequired
 
 export type OnOff = 'on' | 'off';
 export const onOff = (flag: boolean): OnOff => (flag ? 'on' : 'off');
-
-/** Defaults the tenant contract gives to optional protocol attributes. */
-export const PROTOCOL_DEFAULTS = {
-  auth: 'password' as AuthMode,
-  username: '%EMAILADDRESS%',
-  domainRequired: false,
-  smtpLast: false,
-  usePopAuth: true,
-};
-
-/** Login-name template placeholders and which part of the address fills them. */
-export const LOGIN_PLACEHOLDERS = {
-  '%EMAILADDRESS%': 'address',
-  '%EMAILLOCALPART%': 'localPart',
-  '%EMAILDOMAIN%': 'domain',
-} as const;

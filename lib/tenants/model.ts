@@ -21,6 +21,11 @@ export interface ProtocolEntry {
   readonly usePopAuth?: boolean;
 }
 
+/** A calendar or contacts server (`calDav`, `cardDav`). */
+export interface ServiceUrl {
+  readonly url: string;
+}
+
 interface Metadata {
   readonly updatedAt?: string;
   readonly updatedBy?: string;
@@ -32,6 +37,8 @@ export interface HostedDomainItem extends Metadata {
   readonly protocols: readonly ProtocolEntry[];
   readonly provider?: { readonly name?: string; readonly shortName?: string };
   readonly activeSync?: { readonly url: string };
+  readonly calDav?: ServiceUrl;
+  readonly cardDav?: ServiceUrl;
   readonly redirectUrl?: string;
   readonly enabled?: boolean;
 }
@@ -49,6 +56,8 @@ export interface MailboxItem extends Metadata {
   readonly displayName?: string;
   readonly username?: string;
   readonly protocols?: readonly ProtocolEntry[];
+  readonly calDav?: ServiceUrl;
+  readonly cardDav?: ServiceUrl;
   readonly redirectAddr?: string;
 }
 
@@ -56,3 +65,19 @@ export type TenantItem = DomainItem | MailboxItem;
 
 export const isMailboxId = (id: string): boolean => id.includes('@');
 export const isAlias = (item: DomainItem): item is AliasDomainItem => 'aliasOf' in item;
+
+/** Defaults the tenant contract gives to optional protocol attributes (tenant-item.md). */
+export const PROTOCOL_DEFAULTS = {
+  auth: 'password' as AuthMode,
+  username: '%EMAILADDRESS%',
+  domainRequired: false,
+  smtpLast: false,
+  usePopAuth: true,
+} as const;
+
+/** Which way mail flows through a server of each type: the first incoming and the first outgoing entry are the defaults. */
+export const PROTOCOL_DIRECTION: Readonly<Record<MailProtocolType, 'incoming' | 'outgoing'>> = {
+  IMAP: 'incoming',
+  POP3: 'incoming',
+  SMTP: 'outgoing',
+};

@@ -2,20 +2,20 @@
 "use strict";
 module.exports = validate20;
 module.exports.default = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048},"serviceUrl":{"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}}}};
 const pattern4 = new RegExp("@", "u");
-const schema32 = {"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema32 = {"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 const schema33 = {"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
 const schema34 = {"type":"string","maxLength":256};
 const schema35 = {"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256};
-const schema40 = {"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"};
-const schema43 = {"type":"string","maxLength":2048};
-const func1 = require("ajv/dist/runtime/ucs2length").default;
+const schema42 = {"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"};
+const schema45 = {"type":"string","maxLength":2048};
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern5 = new RegExp("^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
-const pattern7 = new RegExp("^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$", "u");
+const pattern8 = new RegExp("^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$", "u");
 const schema36 = {"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}};
 const schema37 = {"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}};
-const func5 = Object.prototype.hasOwnProperty;
 const pattern6 = new RegExp("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -140,7 +140,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func5.call(schema37.properties, key0))){
+if(!(func1.call(schema37.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -167,7 +167,7 @@ errors++;
 if(data.server !== undefined){
 let data4 = data.server;
 if(typeof data4 === "string"){
-if(func1(data4) > 253){
+if(func2(data4) > 253){
 const err10 = {instancePath:instancePath+"/server",schemaPath:"#/properties/server/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -263,7 +263,7 @@ errors++;
 if(data.username !== undefined){
 let data8 = data.username;
 if(typeof data8 === "string"){
-if(func1(data8) > 256){
+if(func2(data8) > 256){
 const err18 = {instancePath:instancePath+"/username",schemaPath:"#/$defs/loginTemplate/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err18];
@@ -273,7 +273,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(func1(data8) < 1){
+if(func2(data8) < 1){
 const err19 = {instancePath:instancePath+"/username",schemaPath:"#/$defs/loginTemplate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
@@ -310,7 +310,7 @@ errors++;
 if(data.domainName !== undefined){
 let data10 = data.domainName;
 if(typeof data10 === "string"){
-if(func1(data10) > 256){
+if(func2(data10) > 256){
 const err22 = {instancePath:instancePath+"/domainName",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err22];
@@ -452,6 +452,94 @@ return errors === 0;
 }
 validate22.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema40 = {"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}};
+const schema41 = {"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"};
+const pattern7 = new RegExp("^https://[^\\s/?#]+(?:[/?#]\\S*)?$", "u");
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate26.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.url === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "url")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.url !== undefined){
+let data0 = data.url;
+if(typeof data0 === "string"){
+if(func2(data0) > 2048){
+const err2 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/httpsUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!pattern7.test(data0)){
+const err3 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},message:"must match pattern \""+"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/httpsUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -475,7 +563,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "id") || (key0 === "displayName")) || (key0 === "username")) || (key0 === "protocols")) || (key0 === "redirectAddr")) || (key0 === "updatedAt")) || (key0 === "updatedBy")) || (key0 === "note"))){
+if(!(func1.call(schema32.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -489,7 +577,7 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
-if(func1(data0) > 254){
+if(func2(data0) > 254){
 const err2 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/mailboxId/maxLength",keyword:"maxLength",params:{limit: 254},message:"must NOT have more than 254 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -524,7 +612,7 @@ errors++;
 if(data.displayName !== undefined){
 let data1 = data.displayName;
 if(typeof data1 === "string"){
-if(func1(data1) > 256){
+if(func2(data1) > 256){
 const err5 = {instancePath:instancePath+"/displayName",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err5];
@@ -549,7 +637,7 @@ errors++;
 if(data.username !== undefined){
 let data2 = data.username;
 if(typeof data2 === "string"){
-if(func1(data2) > 256){
+if(func2(data2) > 256){
 const err7 = {instancePath:instancePath+"/username",schemaPath:"#/$defs/loginTemplate/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err7];
@@ -559,7 +647,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(func1(data2) < 1){
+if(func2(data2) < 1){
 const err8 = {instancePath:instancePath+"/username",schemaPath:"#/$defs/loginTemplate/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err8];
@@ -587,10 +675,22 @@ vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.error
 errors = vErrors.length;
 }
 }
+if(data.calDav !== undefined){
+if(!(validate26(data.calDav, {instancePath:instancePath+"/calDav",parentData:data,parentDataProperty:"calDav",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
+if(data.cardDav !== undefined){
+if(!(validate26(data.cardDav, {instancePath:instancePath+"/cardDav",parentData:data,parentDataProperty:"cardDav",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
 if(data.redirectAddr !== undefined){
-let data4 = data.redirectAddr;
-if(typeof data4 === "string"){
-if(func1(data4) > 254){
+let data6 = data.redirectAddr;
+if(typeof data6 === "string"){
+if(func2(data6) > 254){
 const err10 = {instancePath:instancePath+"/redirectAddr",schemaPath:"#/$defs/address/maxLength",keyword:"maxLength",params:{limit: 254},message:"must NOT have more than 254 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -600,7 +700,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
+if(!pattern8.test(data6)){
 const err11 = {instancePath:instancePath+"/redirectAddr",schemaPath:"#/$defs/address/pattern",keyword:"pattern",params:{pattern: "^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},message:"must match pattern \""+"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
@@ -623,9 +723,9 @@ errors++;
 }
 }
 if(data.updatedAt !== undefined){
-let data5 = data.updatedAt;
-if(typeof data5 === "string"){
-if(func1(data5) > 256){
+let data7 = data.updatedAt;
+if(typeof data7 === "string"){
+if(func2(data7) > 256){
 const err13 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err13];
@@ -648,9 +748,9 @@ errors++;
 }
 }
 if(data.updatedBy !== undefined){
-let data6 = data.updatedBy;
-if(typeof data6 === "string"){
-if(func1(data6) > 256){
+let data8 = data.updatedBy;
+if(typeof data8 === "string"){
+if(func2(data8) > 256){
 const err15 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err15];
@@ -673,9 +773,9 @@ errors++;
 }
 }
 if(data.note !== undefined){
-let data7 = data.note;
-if(typeof data7 === "string"){
-if(func1(data7) > 2048){
+let data9 = data.note;
+if(typeof data9 === "string"){
+if(func2(data9) > 2048){
 const err17 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -713,14 +813,14 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema44 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
-const schema45 = {"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
-const pattern8 = new RegExp("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
+const schema46 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema47 = {"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
+const pattern9 = new RegExp("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate30.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -763,7 +863,7 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
-if(func1(data0) > 253){
+if(func2(data0) > 253){
 const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/domainName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -773,7 +873,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern8.test(data0)){
+if(!pattern9.test(data0)){
 const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/domainName/pattern",keyword:"pattern",params:{pattern: "^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -798,7 +898,7 @@ errors++;
 if(data.aliasOf !== undefined){
 let data1 = data.aliasOf;
 if(typeof data1 === "string"){
-if(func1(data1) > 253){
+if(func2(data1) > 253){
 const err6 = {instancePath:instancePath+"/aliasOf",schemaPath:"#/$defs/domainName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err6];
@@ -808,7 +908,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern8.test(data1)){
+if(!pattern9.test(data1)){
 const err7 = {instancePath:instancePath+"/aliasOf",schemaPath:"#/$defs/domainName/pattern",keyword:"pattern",params:{pattern: "^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
@@ -845,7 +945,7 @@ errors++;
 if(data.updatedAt !== undefined){
 let data3 = data.updatedAt;
 if(typeof data3 === "string"){
-if(func1(data3) > 256){
+if(func2(data3) > 256){
 const err10 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -870,7 +970,7 @@ errors++;
 if(data.updatedBy !== undefined){
 let data4 = data.updatedBy;
 if(typeof data4 === "string"){
-if(func1(data4) > 256){
+if(func2(data4) > 256){
 const err12 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err12];
@@ -895,7 +995,7 @@ errors++;
 if(data.note !== undefined){
 let data5 = data.note;
 if(typeof data5 === "string"){
-if(func1(data5) > 2048){
+if(func2(data5) > 2048){
 const err14 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err14];
@@ -928,19 +1028,17 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
-const schema54 = {"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"};
-const pattern11 = new RegExp("^https://[^\\s/?#]+(?:[/?#]\\S*)?$", "u");
+const schema52 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate32.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -969,7 +1067,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func5.call(schema50.properties, key0))){
+if(!(func1.call(schema52.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -983,7 +1081,7 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
-if(func1(data0) > 253){
+if(func2(data0) > 253){
 const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/domainName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err3];
@@ -993,7 +1091,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern8.test(data0)){
+if(!pattern9.test(data0)){
 const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/domainName/pattern",keyword:"pattern",params:{pattern: "^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},message:"must match pattern \""+"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -1039,7 +1137,7 @@ errors++;
 if(data2.name !== undefined){
 let data3 = data2.name;
 if(typeof data3 === "string"){
-if(func1(data3) > 256){
+if(func2(data3) > 256){
 const err7 = {instancePath:instancePath+"/provider/name",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err7];
@@ -1064,7 +1162,7 @@ errors++;
 if(data2.shortName !== undefined){
 let data4 = data2.shortName;
 if(typeof data4 === "string"){
-if(func1(data4) > 256){
+if(func2(data4) > 256){
 const err9 = {instancePath:instancePath+"/provider/shortName",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err9];
@@ -1126,7 +1224,7 @@ errors++;
 if(data5.url !== undefined){
 let data6 = data5.url;
 if(typeof data6 === "string"){
-if(func1(data6) > 2048){
+if(func2(data6) > 2048){
 const err14 = {instancePath:instancePath+"/activeSync/url",schemaPath:"#/$defs/httpsUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err14];
@@ -1136,7 +1234,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern11.test(data6)){
+if(!pattern7.test(data6)){
 const err15 = {instancePath:instancePath+"/activeSync/url",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},message:"must match pattern \""+"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1170,10 +1268,22 @@ vErrors.push(err17);
 errors++;
 }
 }
+if(data.calDav !== undefined){
+if(!(validate26(data.calDav, {instancePath:instancePath+"/calDav",parentData:data,parentDataProperty:"calDav",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
+if(data.cardDav !== undefined){
+if(!(validate26(data.cardDav, {instancePath:instancePath+"/cardDav",parentData:data,parentDataProperty:"cardDav",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
 if(data.redirectUrl !== undefined){
-let data7 = data.redirectUrl;
-if(typeof data7 === "string"){
-if(func1(data7) > 2048){
+let data9 = data.redirectUrl;
+if(typeof data9 === "string"){
+if(func2(data9) > 2048){
 const err18 = {instancePath:instancePath+"/redirectUrl",schemaPath:"#/$defs/httpsUrl/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err18];
@@ -1183,7 +1293,7 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern11.test(data7)){
+if(!pattern7.test(data9)){
 const err19 = {instancePath:instancePath+"/redirectUrl",schemaPath:"#/$defs/httpsUrl/pattern",keyword:"pattern",params:{pattern: "^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},message:"must match pattern \""+"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
@@ -1218,9 +1328,9 @@ errors++;
 }
 }
 if(data.updatedAt !== undefined){
-let data9 = data.updatedAt;
-if(typeof data9 === "string"){
-if(func1(data9) > 256){
+let data11 = data.updatedAt;
+if(typeof data11 === "string"){
+if(func2(data11) > 256){
 const err22 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err22];
@@ -1243,9 +1353,9 @@ errors++;
 }
 }
 if(data.updatedBy !== undefined){
-let data10 = data.updatedBy;
-if(typeof data10 === "string"){
-if(func1(data10) > 256){
+let data12 = data.updatedBy;
+if(typeof data12 === "string"){
+if(func2(data12) > 256){
 const err24 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err24];
@@ -1268,9 +1378,9 @@ errors++;
 }
 }
 if(data.note !== undefined){
-let data11 = data.note;
-if(typeof data11 === "string"){
-if(func1(data11) > 2048){
+let data13 = data.note;
+if(typeof data13 === "string"){
+if(func2(data13) > 2048){
 const err26 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err26];
@@ -1303,10 +1413,10 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
-validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1408,8 +1518,8 @@ vErrors = null;
 let ifClause1;
 if(_valid1){
 const _errs9 = errors;
-if(!(validate27(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs9 === errors;
@@ -1421,8 +1531,8 @@ ifClause1 = "then";
 }
 else {
 const _errs10 = errors;
-if(!(validate29(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate32(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs10 === errors;

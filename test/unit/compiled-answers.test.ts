@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEmailAddress, type EmailAddress } from '../../lib/email-address';
-import { answerDomainRequest, answerPoxRequest, type ErrorRenderer } from '../../lib/pox/answer';
+import { answerPox, type ErrorRenderer } from '../../lib/pox/answer';
+import { decide } from '../../lib/resolution/decision';
 import { compilePoxError, renderPoxError, renderPoxSettings } from '../../lib/pox/render';
 import type { PoxErrorCode } from '../../lib/pox/vocabulary';
 import type { HostedDomainItem, MailboxItem } from '../../lib/tenants/model';
@@ -45,7 +46,7 @@ describe('compiled settings answers', () => {
     const tenant = { domain: settings.id, settings };
     const lookup: TenantLookup = { kind: 'hosted', tenant };
     for (const raw of ['alice@example.com', 'B&b<x>@Example.COM', '"o\'hara"@example.com']) {
-      const answer = answerPoxRequest(lookup, outlook(raw), renderError);
+      const answer = answerPox(decide(lookup), outlook(raw), renderError);
       expect(answer.body).toBe(renderPoxSettings(tenant, address(raw)));
       const doc = readSettings(answer.body);
       expect(doc.protocols[0]!.LoginName).toBe(address(raw).localPart);
@@ -53,18 +54,18 @@ describe('compiled settings answers', () => {
   });
 
   it('follow a changed item: a re-read item is a new object and gets a new answer', () => {
-    const first = answerPoxRequest(hosted(settings), outlook('alice@example.com'), renderError);
+    const first = answerPox(decide(hosted(settings)), outlook('alice@example.com'), renderError);
     const changed = { ...settings, protocols: [{ ...settings.protocols[0]!, server: 'imap2.example.com' }] };
-    const second = answerPoxRequest(hosted(changed), outlook('alice@example.com'), renderError);
+    const second = answerPox(decide(hosted(changed)), outlook('alice@example.com'), renderError);
     expect(readSettings(first.body).protocols[0]!.Server).toBe('imap.example.com');
     expect(readSettings(second.body).protocols[0]!.Server).toBe('imap2.example.com');
   });
 
   it('keep mailbox answers apart from the domain answer, and GET answers apart from POST answers', () => {
     const mailbox: MailboxItem = { id: 'carol@example.com', displayName: 'Carol', username: 'carol.login' };
-    const plain = readSettings(answerPoxRequest(hosted(settings), outlook('carol@example.com'), renderError).body);
-    const carol = readSettings(answerPoxRequest(hosted(settings, mailbox), outlook('carol@example.com'), renderError).body);
-    const domainOnly = readSettings(answerDomainRequest(hosted(settings), renderError).body);
+    const plain = readSettings(answerPox(decide(hosted(settings)), outlook('carol@example.com'), renderError).body);
+    const carol = readSettings(answerPox(decide(hosted(settings, mailbox)), outlook('carol@example.com'), renderError).body);
+    const domainOnly = readSettings(answerPox(decide(hosted(settings)), undefined, renderError).body);
     expect(plain.protocols[0]!.LoginName).toBe('carol');
     expect(carol.protocols[0]!.LoginName).toBe('carol.login');
     expect(domainOnly.user).toBeUndefined();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseEmailAddress, type EmailAddress } from '../../lib/email-address';
 import { compileMobileSyncSettings, errorTime, renderPoxError, renderPoxSettings, renderRedirect } from '../../lib/pox/render';
-import { fillTemplate } from '../../lib/pox/template';
+import { decideHosted } from '../../lib/resolution/decision';
+import { fillTemplate } from '../../lib/resolution/template';
 import type { PoxErrorCode } from '../../lib/pox/vocabulary';
 import type { HostedDomainItem, MailboxItem, ProtocolEntry } from '../../lib/tenants/model';
 import type { Tenant } from '../../lib/tenants/resolve';
@@ -216,7 +217,7 @@ describe('hostile values never break the answer', () => {
     const redirect = parseAnswer(renderRedirect('redirectUrl', 'https://x.example/a?b=1&c=<d>\u0000'));
     expect(textAt(redirect, 'Response/Account/RedirectUrl')).toBe('https://x.example/a?b=1&c=<d>');
     const mobile = parseAnswer(
-      fillTemplate(compileMobileSyncSettings(tenant({ id: 'example.com', protocols: [] }, { id: 'alice@example.com', displayName: 'A&B\u0007' }), 'https://eas.example/?a=1&b=<2>'), ALICE),
+      fillTemplate(compileMobileSyncSettings(decideHosted(tenant({ id: 'example.com', protocols: [] }, { id: 'alice@example.com', displayName: 'A&B\u0007' })), 'https://eas.example/?a=1&b=<2>'), ALICE),
     );
     expect(textAt(mobile, 'Response/Action/Settings/Server/Url')).toBe('https://eas.example/?a=1&b=<2>');
     expect(textAt(mobile, 'Response/User/DisplayName')).toBe('A&B');
@@ -240,7 +241,7 @@ describe('MobileSync settings', () => {
   it('has Culture, User (DisplayName, EMailAddress) and one MobileSync Server, all in the MobileSync namespace', () => {
     const url = 'https://eas.mail.example.net/Microsoft-Server-ActiveSync';
     const root = parseAnswer(
-      fillTemplate(compileMobileSyncSettings(tenant({ id: 'example.com', protocols: [IMAP], activeSync: { url } }, { id: 'alice@example.com', displayName: 'Alice' }), url), ALICE),
+      fillTemplate(compileMobileSyncSettings(decideHosted(tenant({ id: 'example.com', protocols: [IMAP], activeSync: { url } }, { id: 'alice@example.com', displayName: 'Alice' })), url), ALICE),
     );
     const response = at(root, 'Response');
     expect(response.namespaceURI).toBe(NS.mobileSync);

@@ -3,7 +3,8 @@ import { validateXML } from 'xmllint-wasm';
 import { describe, expect, it } from 'vitest';
 import { parseEmailAddress } from '../../lib/email-address';
 import { compileMobileSyncSettings, renderPoxError } from '../../lib/pox/render';
-import { fillTemplate } from '../../lib/pox/template';
+import { decideHosted } from '../../lib/resolution/decision';
+import { fillTemplate } from '../../lib/resolution/template';
 import type { Tenant } from '../../lib/tenants/resolve';
 
 // What Microsoft publishes a schema for ([MS-ASCMD] Appendix A), validated
@@ -36,7 +37,7 @@ describe('answers against the published Autodiscover schemas', () => {
 
   it('the MobileSync settings answer validates against AutodiscoverResponse.xsd + AutodiscoverMobileSync.xsd', async () => {
     const address = parseEmailAddress('Alice@Example.COM')!;
-    await expectValid(fillTemplate(compileMobileSyncSettings(tenant, tenant.settings.activeSync!.url), address), RESPONSE_XSD);
+    await expectValid(fillTemplate(compileMobileSyncSettings(decideHosted(tenant), tenant.settings.activeSync!.url), address), RESPONSE_XSD);
   });
 
   it('a validator that cannot fail proves nothing: a broken answer is refused', async () => {

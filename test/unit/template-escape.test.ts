@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXmlText } from '../../lib/pox/template';
+import { escapeXmlText } from '../../lib/xml/text';
 
 // escapeXmlText skips its two passes for plain text; the answer must be the
 // same as the full rule for every character: XML 1.0's forbidden characters
-// (and lone surrogates) removed, & < > written as references.
+// (and lone surrogates) removed, & < > and CR written as references (a raw
+// CR would reach a reader as LF).
 
 const ALLOWED = /[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
-const REFERENCES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const REFERENCES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
 /** The rule, one code point at a time. */
 const byTheRule = (value: string): string =>
