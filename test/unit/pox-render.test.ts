@@ -200,6 +200,15 @@ describe('hostile values never break the answer', () => {
     });
   });
 
+  it('keeps a carriage return in tenant text (a raw CR would reach readers as a line feed)', () => {
+    const value = 'one\r\ntwo\rthree';
+    const xml = renderPoxSettings(tenant({ id: 'example.com', protocols: [{ ...IMAP, domainName: value }] }, { id: 'alice@example.com', displayName: value }), ALICE);
+    expect(xml).not.toContain('\r');
+    const doc = readSettings(xml);
+    expect(textAt(doc.user!, 'DisplayName')).toBe(value);
+    expect(doc.protocols[0]!.DomainName).toBe(value);
+  });
+
   it('escapes hostile characters in the requester address (AutoDiscoverSMTPAddress, LoginName)', () => {
     const hostile = address('a</LoginName><x>&amp;]]>"\'@example.com');
     const doc = readSettings(renderPoxSettings(tenant({ id: 'example.com', protocols: [{ ...IMAP, username: '%EMAILLOCALPART%|%EMAILDOMAIN%' }] }), hostile));
