@@ -19,8 +19,8 @@ export type TenantLookupFn = (domain: string, mailboxId?: string, report?: LogFi
 export const andThen = <T, U>(value: T | Promise<T>, next: (value: T) => U): U | Promise<U> =>
   value instanceof Promise ? value.then(next) : next(value);
 
-/** A mailbox problem names its domain and local-part hash, never the address. */
-function loggableProblem(problem: ItemProblem): NonNullable<LogFields['itemProblem']> {
+/** An item problem as the log line carries it: a mailbox item is named by its domain and local-part hash, never the address. */
+export function loggableProblem(problem: ItemProblem): NonNullable<LogFields['itemProblem']> {
   if (!isMailboxId(problem.id)) return { item: problem.id, path: problem.path, reason: problem.reason };
   const at = problem.id.lastIndexOf('@');
   const item = `mailbox ${localPartHash(problem.id.slice(0, at))}@${problem.id.slice(at + 1)}`;
