@@ -1,11 +1,12 @@
 import { perTenant, type Decision, type HostedDecision } from '../resolution/decision';
 import { renderAutodiscoverV1, renderJsonError, renderUrlAnswer } from './render';
+import type { JsonRejection } from './parse-request';
 import type { JsonErrorCode, ServedProtocol } from './vocabulary';
 
 // The format-neutral decision in Autodiscover v2's terms. The request was
 // parsed (and its host checked) before the tenant was looked up.
 
-export type JsonOutcome = ServedProtocol | JsonErrorCode | 'notHosted' | 'invalidItem' | 'storeFailure';
+export type JsonOutcome = ServedProtocol | JsonErrorCode | JsonRejection | 'notHosted' | 'invalidItem' | 'storeFailure';
 
 export interface JsonAnswer {
   readonly status: number;
@@ -15,6 +16,12 @@ export interface JsonAnswer {
 }
 
 export const jsonErrorAnswer = (code: JsonErrorCode): JsonAnswer => ({ status: 400, body: renderJsonError(code), outcome: code });
+
+/** Requests refused before Autodiscover's own errors apply: empty bodies. */
+export const REJECTED: Readonly<Record<JsonRejection, JsonAnswer>> = {
+  badHost: { status: 400, body: '', outcome: 'badHost' },
+  notFound: { status: 404, body: '', outcome: 'notFound' },
+};
 
 // Decisions without a hosted tenant: empty bodies, as autoconfig answers them
 // (there is no Exchange error code for them, and a client treats any non-200 as "not here").

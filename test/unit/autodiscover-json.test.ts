@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderAutodiscoverJson } from '../../lib/autodiscover-json/answer';
-import { requestHostName } from '../../lib/autodiscover-json/endpoint';
-import { parseJsonRequest, type ParsedJsonRequest } from '../../lib/autodiscover-json/parse-request';
+import { parseJsonRequest, requestHostName, type ParsedJsonRequest } from '../../lib/autodiscover-json/parse-request';
 import { renderJsonError } from '../../lib/autodiscover-json/render';
 import { JSON_ERRORS, UNSERVED_EXCHANGE_PROTOCOLS, type JsonErrorCode } from '../../lib/autodiscover-json/vocabulary';
 import { decide, type Decision } from '../../lib/resolution/decision';
@@ -13,11 +12,13 @@ import { validateTenantItem } from '../../lib/tenants/validate';
 // read back with JSON.parse.
 
 const JSON_PATH = '/autodiscover/autodiscover.json';
-const parse = (pathAndQuery: string): ParsedJsonRequest => {
+/** `host: null` sends no Host header. */
+const parse = (pathAndQuery: string, host: string | null = 'autodiscover.example.com'): ParsedJsonRequest => {
   const [path, query = ''] = pathAndQuery.split('?');
-  return parseJsonRequest(path!, new URLSearchParams(query));
+  const headers = new Map(host === null ? [] : [['host', host]]);
+  return parseJsonRequest({ path: path!, query: new URLSearchParams(query), headers });
 };
-const errorOf = (parsed: ParsedJsonRequest) => (parsed.ok ? 'ok' : 'notFound' in parsed ? 'notFound' : parsed.errorCode);
+const errorOf = (parsed: ParsedJsonRequest) => (parsed.ok ? 'ok' : 'rejection' in parsed ? parsed.rejection : parsed.errorCode);
 
 /** A hosted decision from items that pass the contract, as the resolver hands them over. */
 function hosted(settings: HostedDomainItem, mailbox?: MailboxItem): Decision {
@@ -115,6 +116,17 @@ describe('parsing the path form', () => {
 });
 
 describe('the Host as a host name', () => {
+  it('is part of the parsed request, and a bad one is refused before anything else is read', () => {
+    expect(parse(`${JSON_PATH}?Email=alice@example.com&Protocol=AutodiscoverV1`, 'Autodiscover.Example.com:443')).toMatchObject({
+      ok: true,
+      request: { host: 'autodiscover.example.com' },
+    });
+    for (const path of [`${JSON_PATH}?Email=alice@example.com&Protocol=AutodiscoverV1`, JSON_PATH, `${JSON_PATH}/v2.0/x`]) {
+      expect(errorOf(parse(path, null)), path).toBe('badHost');
+      expect(errorOf(parse(path, 'evil.example/"')), path).toBe('badHost');
+    }
+  });
+
   it.each([
     ['autodiscover.example.com', 'autodiscover.example.com'],
     ['Autodiscover.Example.COM:443', 'autodiscover.example.com'],
