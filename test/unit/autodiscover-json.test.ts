@@ -176,6 +176,32 @@ describe('answers', () => {
     }
   });
 
+  it('every item variant gets the same two answers: JSON carries no mail settings, and no tenant text but the ActiveSync URL', () => {
+    const HOSTILE = '</x>]]>"<&\r\uffff\u0001zq';
+    const POP3 = { type: 'POP3', server: 'pop.mail.example.net', port: 995, tls: 'implicit' } as const;
+    const SMTP = { type: 'SMTP', server: 'smtp.mail.example.net', port: 587, tls: 'starttls', smtpLast: true } as const;
+    const variants: Array<[HostedDomainItem, MailboxItem?]> = [
+      [{ id: 'example.com', protocols: [IMAP] }],
+      [{ id: 'example.com', protocols: [POP3, SMTP] }],
+      [{ id: 'example.com', protocols: [IMAP, POP3, SMTP] }],
+      [{ id: 'example.com', protocols: [{ ...IMAP, port: 143, tls: 'none' }, { ...SMTP, port: 25, tls: 'none' }] }],
+      [{ id: 'example.com', protocols: [IMAP], calDav: { url: 'https://dav.example.net/cal' }, cardDav: { url: 'https://dav.example.net/card' } }],
+      [{ id: 'example.com', protocols: [IMAP] }, { id: 'alice@example.com', displayName: 'Alice', username: 'alice', protocols: [POP3] }],
+      [
+        { id: 'example.com', provider: { name: HOSTILE, shortName: HOSTILE }, protocols: [{ ...IMAP, username: `${HOSTILE}%EMAILADDRESS%`, domainName: HOSTILE }] },
+        { id: 'alice@example.com', displayName: HOSTILE, username: HOSTILE },
+      ],
+    ];
+    for (const [settings, mailbox] of variants) {
+      const decision = hosted({ ...settings, activeSync: { url: EAS } }, mailbox);
+      const v1 = renderAutodiscoverJson(decision, 'AutodiscoverV1', 'example.com').body;
+      const activeSync = renderAutodiscoverJson(decision, 'ActiveSync', 'example.com').body;
+      expect(JSON.parse(v1)).toEqual({ Protocol: 'AutodiscoverV1', Url: 'https://example.com/autodiscover/autodiscover.xml' });
+      expect(JSON.parse(activeSync)).toEqual({ Protocol: 'ActiveSync', Url: EAS });
+      expect(v1 + activeSync).not.toContain('zq');
+    }
+  });
+
   it('no hosted tenant → empty bodies: 404, 500, 503', () => {
     const invalid: Decision = { kind: 'invalid', problem: { id: 'example.com', path: 'protocols', reason: 'missing' } };
     for (const protocol of ['AutodiscoverV1', 'ActiveSync'] as const) {
