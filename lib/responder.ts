@@ -1,3 +1,4 @@
+import { autodiscoverJsonRoute } from './autodiscover-json/endpoint';
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
 import { xmlResponse, NO_STORE } from './http/responses';
 import { createRouter, type Route } from './http/router';
@@ -47,7 +48,11 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
   };
 
   // Every client format, by path (lower case; `/*` takes the paths below).
-  const routes = new Map<string, Route>([['/autodiscover/autodiscover.xml', poxRoute]]);
+  const routes = new Map<string, Route>([
+    ['/autodiscover/autodiscover.xml', poxRoute],
+    ['/autodiscover/autodiscover.json', autodiscoverJsonRoute(deps.lookupTenant)],
+    ['/autodiscover/autodiscover.json/*', autodiscoverJsonRoute(deps.lookupTenant)],
+  ]);
 
   return createLambdaHandler({
     route: createRouter(routes),

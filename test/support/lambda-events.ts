@@ -35,6 +35,21 @@ function queryObject(rawQuery: string): Record<string, string> | null {
   return Object.fromEntries(new URLSearchParams(rawQuery));
 }
 
+/** ALB hands the query over as sent: names and values still percent-encoded, every value of a repeated name in the multi-value form. */
+function albQuery(rawQuery: string): Array<[string, string]> {
+  if (rawQuery === '') return [];
+  return rawQuery.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+  });
+}
+
+function albMultiValueQuery(rawQuery: string): Record<string, string[]> {
+  const query: Record<string, string[]> = {};
+  for (const [name, value] of albQuery(rawQuery)) (query[name] ??= []).push(value);
+  return query;
+}
+
 export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpEvent {
   const { path, rawQuery } = splitPath(request.path);
   const headers = { ...(request.headers ?? {}) };
@@ -90,10 +105,10 @@ export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpE
         httpMethod: request.method,
         path,
         ...(shape === 'alb'
-          ? { headers: lower, queryStringParameters: queryObject(rawQuery) ?? {} }
+          ? { headers: lower, queryStringParameters: Object.fromEntries(albQuery(rawQuery)) }
           : {
               multiValueHeaders: Object.fromEntries(Object.entries(lower).map(([k, v]) => [k, [v]])),
-              multiValueQueryStringParameters: {},
+              multiValueQueryStringParameters: albMultiValueQuery(rawQuery),
             }),
         body,
         isBase64Encoded,
