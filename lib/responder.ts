@@ -1,3 +1,4 @@
+import { autoconfigRoutes } from './autoconfig/endpoint';
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
 import { xmlResponse, NO_STORE } from './http/responses';
 import { createRouter, type Route } from './http/router';
@@ -48,6 +49,7 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
 
   // Every client format, by path (lower case; `/*` takes the paths below).
   const routes = new Map<string, Route>([['/autodiscover/autodiscover.xml', poxRoute]]);
+  for (const [path, route] of autoconfigRoutes(deps)) routes.set(path, route);
 
   return createLambdaHandler({
     route: createRouter(routes),
