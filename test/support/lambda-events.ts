@@ -30,6 +30,16 @@ function encodeBody(request: TestRequest): { body: string | null; isBase64Encode
   return { body: request.body, isBase64Encoded: false };
 }
 
+/** ALB hands parameters over as sent, still percent-encoded: name → every value, in order. */
+function rawQueryValues(rawQuery: string): Record<string, string[]> {
+  const values: Record<string, string[]> = {};
+  for (const pair of rawQuery === '' ? [] : rawQuery.split('&')) {
+    const [name = '', value = ''] = pair.split(/=(.*)/s);
+    (values[name] ??= []).push(value);
+  }
+  return values;
+}
+
 function queryObject(rawQuery: string): Record<string, string> | null {
   if (rawQuery === '') return null;
   return Object.fromEntries(new URLSearchParams(rawQuery));
@@ -90,10 +100,10 @@ export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpE
         httpMethod: request.method,
         path,
         ...(shape === 'alb'
-          ? { headers: lower, queryStringParameters: queryObject(rawQuery) ?? {} }
+          ? { headers: lower, queryStringParameters: Object.fromEntries(Object.entries(rawQueryValues(rawQuery)).map(([k, v]) => [k, v[v.length - 1]!])) }
           : {
               multiValueHeaders: Object.fromEntries(Object.entries(lower).map(([k, v]) => [k, [v]])),
-              multiValueQueryStringParameters: {},
+              multiValueQueryStringParameters: rawQueryValues(rawQuery),
             }),
         body,
         isBase64Encoded,
