@@ -1,42 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { listedServers, renderAutoconfig } from '../../lib/autoconfig/render';
-import { parseEmailAddress, type EmailAddress } from '../../lib/email-address';
+import type { EmailAddress } from '../../lib/email-address';
 import { decideHosted } from '../../lib/resolution/decision';
 import type { HostedDomainItem, MailboxItem, ProtocolEntry } from '../../lib/tenants/model';
 import type { Tenant } from '../../lib/tenants/resolve';
-import { validateTenantItem } from '../../lib/tenants/validate';
 import { readClientConfig, type ConfigBlock } from '../support/autoconfig-answer';
+import { IMAP, POP3, SMTP, address, tenant } from '../support/tenant-fixtures';
 
 // The autoconfig renderer for every item variant, read back with a parser
 // independent of the writer (test/support/autoconfig-answer.ts).
 
-function address(raw: string): EmailAddress {
-  const parsed = parseEmailAddress(raw);
-  if (!parsed) throw new Error(`test address ${raw} is invalid`);
-  return parsed;
-}
-
-/** A tenant built only from items that pass the contract, as the resolver hands it over. */
-function tenant(domainItem: HostedDomainItem, options: { mailbox?: MailboxItem; requested?: string } = {}): Tenant {
-  for (const item of [domainItem, ...(options.mailbox ? [options.mailbox] : [])]) {
-    const result = validateTenantItem(item);
-    if (!result.valid) throw new Error(`test item ${item.id} is invalid: ${JSON.stringify(result.problems)}`);
-  }
-  const requested = options.requested ?? domainItem.id;
-  return {
-    domain: requested,
-    settings: domainItem,
-    ...(requested !== domainItem.id ? { aliasOf: domainItem.id } : {}),
-    ...(options.mailbox ? { mailbox: options.mailbox } : {}),
-  };
-}
-
 const render = (t: Tenant, requester?: EmailAddress) => readClientConfig(renderAutoconfig(decideHosted(t), requester));
 const summary = (blocks: readonly ConfigBlock[]) => blocks.map((b) => [b.element, b.type, b.values.hostname, b.values.port, b.values.socketType]);
 
-const IMAP: ProtocolEntry = { type: 'IMAP', server: 'imap.mail.example.net', port: 993, tls: 'implicit' };
-const POP3: ProtocolEntry = { type: 'POP3', server: 'pop.mail.example.net', port: 995, tls: 'implicit' };
-const SMTP: ProtocolEntry = { type: 'SMTP', server: 'smtp.mail.example.net', port: 587, tls: 'starttls' };
 const ALICE = address('Alice@Example.COM');
 
 describe('the clientConfig document', () => {
@@ -140,7 +116,7 @@ describe('username', () => {
   });
 
   it('takes a mailbox item’s username for every server', () => {
-    const doc = render(tenant({ id: 'example.com', protocols: [IMAP, SMTP] }, { mailbox: { id: 'alice@example.com', username: 'a-%EMAILLOCALPART%' } }), ALICE);
+    const doc = render(tenant({ id: 'example.com', protocols: [IMAP, SMTP] }, { id: 'alice@example.com', username: 'a-%EMAILLOCALPART%' }), ALICE);
     expect(doc.servers.map((s) => s.values.username)).toEqual(['a-Alice', 'a-Alice']);
   });
 
@@ -154,19 +130,19 @@ describe('username', () => {
 
 describe('overrides and aliases', () => {
   it('a mailbox protocols list replaces the domain’s', () => {
-    const doc = render(tenant({ id: 'example.com', protocols: [IMAP, SMTP] }, { mailbox: { id: 'carol@example.com', protocols: [{ ...POP3, server: 'old-pop.example.net' }] } }), address('carol@example.com'));
+    const doc = render(tenant({ id: 'example.com', protocols: [IMAP, SMTP] }, { id: 'carol@example.com', protocols: [{ ...POP3, server: 'old-pop.example.net' }] }), address('carol@example.com'));
     expect(summary(doc.servers)).toEqual([['incomingServer', 'pop3', 'old-pop.example.net', '995', 'SSL']]);
   });
 
   it('an alias is described under its own name with its target’s servers and display names', () => {
     const target: HostedDomainItem = { id: 'example.com', provider: { name: 'Example Mail' }, protocols: [IMAP, SMTP] };
-    const doc = render(tenant(target, { requested: 'example.net' }), address('dana@example.net'));
+    const doc = render(tenant(target, undefined, 'example.net'), address('dana@example.net'));
     expect([doc.providerId, doc.domains, doc.displayName]).toEqual(['example.net', ['example.net'], 'Example Mail']);
     expect(doc.servers.map((s) => [s.values.hostname, s.values.username])).toEqual([['imap.mail.example.net', 'dana@example.net'], ['smtp.mail.example.net', 'dana@example.net']]);
   });
 
   it('an alias without provider names falls back to its own name', () => {
-    expect(render(tenant({ id: 'example.com', protocols: [IMAP] }, { requested: 'example.net' })).displayName).toBe('example.net');
+    expect(render(tenant({ id: 'example.com', protocols: [IMAP] }, undefined, 'example.net')).displayName).toBe('example.net');
   });
 });
 
@@ -184,7 +160,7 @@ describe('CalDAV and CardDAV', () => {
 
   it('a mailbox’s own URL wins over the domain’s; only the services that are set appear', () => {
     const mailbox: MailboxItem = { id: 'alice@example.com', calDav: { url: 'https://own.example.net/cal/' } };
-    const doc = render(tenant({ id: 'example.com', protocols: [IMAP], calDav: { url: CAL } }, { mailbox }), ALICE);
+    const doc = render(tenant({ id: 'example.com', protocols: [IMAP], calDav: { url: CAL } }, mailbox), ALICE);
     expect(doc.services.map((s) => [s.element, s.values.serverURL])).toEqual([['calendar', 'https://own.example.net/cal/']]);
   });
 
