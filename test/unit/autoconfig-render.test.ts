@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { answerAutoconfig } from '../../lib/autoconfig/answer';
 import { listedServers, renderAutoconfig } from '../../lib/autoconfig/render';
 import type { EmailAddress } from '../../lib/email-address';
 import { decideHosted } from '../../lib/resolution/decision';
@@ -200,5 +201,34 @@ describe('hostile text', () => {
     const doc = render(tenant({ id: 'example.com', protocols: [IMAP], cardDav: { url: 'https://dav.example.net/' } }), address(`${local}@example.com`));
     expect(doc.servers[0]!.values.username).toBe(`${local}@example.com`);
     expect(doc.services[0]!.values.username).toBe(`${local}@example.com`);
+  });
+});
+
+describe('answerAutoconfig: the decision in autoconfig’s terms', () => {
+  const hosted = (domainItem: HostedDomainItem, mailbox?: MailboxItem) => decideHosted(tenant(domainItem, mailbox));
+
+  it.each([
+    ['not hosted', { kind: 'notHosted' } as const, 404, 'notHosted'],
+    ['an invalid item', { kind: 'invalid', problem: { id: 'x.example', path: 'protocols', reason: 'missing' } } as const, 500, 'invalidItem'],
+    ['a store failure', { kind: 'storeFailure' } as const, 503, 'storeFailure'],
+  ])('%s → %i, empty', (_label, decision, status, outcome) => {
+    expect(answerAutoconfig(decision, ALICE)).toEqual({ status, body: '', outcome });
+  });
+
+  it.each([
+    ['a domain redirectUrl', hosted({ id: 'example.com', protocols: [IMAP], redirectUrl: 'https://autodiscover.other.example/autodiscover/autodiscover.xml' }), 'redirectUrl'],
+    ['a mailbox redirectAddr', hosted({ id: 'example.com', protocols: [IMAP] }, { id: 'alice@example.com', redirectAddr: 'alice@other.example' }), 'redirectAddr'],
+    ['an empty protocol list', hosted({ id: 'example.com', protocols: [] }), 'noServers'],
+    ['SMTP only', hosted({ id: 'example.com', protocols: [SMTP] }), 'noServers'],
+  ])('%s → 404, empty', (_label, decision, outcome) => {
+    for (const requester of [ALICE, undefined]) expect(answerAutoconfig(decision, requester)).toEqual({ status: 404, body: '', outcome });
+  });
+
+  it('a configuration from the per-tenant compiled answer has the same bytes as one rendered afresh', () => {
+    const decision = hosted({ id: 'example.com', protocols: [IMAP, { ...SMTP, tls: 'none' }, SMTP], cardDav: { url: 'https://dav.example.net/' } });
+    for (const requester of [ALICE, address('bob@example.com'), undefined]) {
+      const answer = answerAutoconfig(decision, requester);
+      expect(answer).toEqual({ status: 200, body: renderAutoconfig(decision, requester), outcome: 'settings' });
+    }
   });
 });
