@@ -1,4 +1,5 @@
 import { autodiscoverJsonRoute } from './autodiscover-json/endpoint';
+import { autoconfigRoutes } from './autoconfig/endpoint';
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
 import { xmlResponse, NO_STORE } from './http/responses';
 import { createRouter, type Route } from './http/router';
@@ -48,10 +49,12 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
   };
 
   // Every client format, by path (lower case; `/*` takes the paths below).
+  const json = autodiscoverJsonRoute(deps.lookupTenant);
   const routes = new Map<string, Route>([
     ['/autodiscover/autodiscover.xml', poxRoute],
-    ['/autodiscover/autodiscover.json', autodiscoverJsonRoute(deps.lookupTenant)],
-    ['/autodiscover/autodiscover.json/*', autodiscoverJsonRoute(deps.lookupTenant)],
+    ['/autodiscover/autodiscover.json', json],
+    ['/autodiscover/autodiscover.json/*', json],
+    ...autoconfigRoutes(deps),
   ]);
 
   return createLambdaHandler({

@@ -67,6 +67,21 @@ const SERVICE_PURPOSE: Readonly<Record<string, string>> = {
 
 const AUTODISCOVER_PORT = 443;
 
+/** Who asks `autoconfig.<domain>` (shared/reference/clients.md). */
+const AUTOCONFIG_CLIENTS = 'Thunderbird, Thunderbird for Android / K-9, Evolution, GNOME Online Accounts, KMail, Delta Chat';
+
+/**
+ * The alternative to a per-domain autoconfig name: clients that fail there
+ * look up the domain's MX host and ask `autoconfig.<MX base domain>` with
+ * the address, which the responder answers for every hosted domain.
+ */
+export const AUTOCONFIG_HOSTER_MODE = [
+  '; hoster mode (instead of the autoconfig CNAME, no per-domain record or certificate): serve one provider-wide',
+  ';   https://autoconfig.<base domain of your MX host>/ (an API custom domain with its own certificate). Thunderbird,',
+  ';   Evolution and GNOME Online Accounts reach it through this domain\'s MX record and send ?emailaddress=, which names the',
+  ';   domain. Thunderbird for Android / K-9 and KMail send no address there and Delta Chat skips MX: they need the CNAME.',
+];
+
 /** A fully qualified host name (at least two labels), normalised as the responder normalises domains. */
 function normaliseHostName(name: string): string | undefined {
   const ascii = normaliseDomain(name.trim());
@@ -126,7 +141,7 @@ export function dnsRecordsFor(item: HostedDomainItem | AliasDomainItem, options:
     name: `autoconfig.${fqdn(domain)}`,
     type: 'CNAME',
     target: fqdn(options.autoconfigHost ?? options.host),
-    purpose: 'Thunderbird autoconfig (needs a certificate covering this name on the API)',
+    purpose: `Mozilla autoconfig for ${AUTOCONFIG_CLIENTS} (needs a certificate covering this name on the API)`,
   };
   return [discovery, autoconfig, ...protocolRecords(domain, source.protocols, options.notOffered ?? false)];
 }
@@ -209,5 +224,6 @@ export async function runDnsCommand(args: string[], table: ItemReader, print: (l
   else if (aliasTarget?.enabled === false) print(`; note: ${domain} is an alias of the disabled ${aliasTarget.id}; the responder answers it with error 602 (a configuration error)`);
   print(`; DNS records for ${domain} (${parsed.mode === 'cname' ? 'autodiscover CNAME' : 'shared host via SRV'}, responder ${host})`);
   print(formatZone(dnsRecordsFor(item, { host, autoconfigHost, mode: parsed.mode, aliasTarget, notOffered: parsed.notOffered })));
+  print(AUTOCONFIG_HOSTER_MODE.join('\n'));
   return 0;
 }

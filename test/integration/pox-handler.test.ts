@@ -131,7 +131,7 @@ describe('paths and methods', () => {
     expect(textAt(readSettings(result.body).user!, 'AutoDiscoverSMTPAddress')).toBe('alice@example.com');
   });
 
-  it.each(EVENT_SHAPES.flatMap((shape) => ['/', '/autodiscover/autodiscover.xml/', '/mail/config-v1.1.xml', '/autodiscover'].map((p) => [shape, p] as const)))(
+  it.each(EVENT_SHAPES.flatMap((shape) => ['/', '/autodiscover/autodiscover.xml/', '/mail/config-v1.2.xml', '/autodiscover'].map((p) => [shape, p] as const)))(
     '%s: %s → 404 with an empty body, whatever the method',
     async (shape, path) => {
       for (const method of ['GET', 'POST', 'OPTIONS']) {

@@ -30,24 +30,19 @@ function encodeBody(request: TestRequest): { body: string | null; isBase64Encode
   return { body: request.body, isBase64Encoded: false };
 }
 
+/** ALB hands parameters over as sent, still percent-encoded: name → every value, in order. */
+function rawQueryValues(rawQuery: string): Record<string, string[]> {
+  const values: Record<string, string[]> = {};
+  for (const pair of rawQuery === '' ? [] : rawQuery.split('&')) {
+    const [name = '', value = ''] = pair.split(/=(.*)/s);
+    (values[name] ??= []).push(value);
+  }
+  return values;
+}
+
 function queryObject(rawQuery: string): Record<string, string> | null {
   if (rawQuery === '') return null;
   return Object.fromEntries(new URLSearchParams(rawQuery));
-}
-
-/** ALB hands the query over as sent: names and values still percent-encoded, every value of a repeated name in the multi-value form. */
-function albQuery(rawQuery: string): Array<[string, string]> {
-  if (rawQuery === '') return [];
-  return rawQuery.split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
-  });
-}
-
-function albMultiValueQuery(rawQuery: string): Record<string, string[]> {
-  const query: Record<string, string[]> = {};
-  for (const [name, value] of albQuery(rawQuery)) (query[name] ??= []).push(value);
-  return query;
 }
 
 export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpEvent {
@@ -105,10 +100,10 @@ export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpE
         httpMethod: request.method,
         path,
         ...(shape === 'alb'
-          ? { headers: lower, queryStringParameters: Object.fromEntries(albQuery(rawQuery)) }
+          ? { headers: lower, queryStringParameters: Object.fromEntries(Object.entries(rawQueryValues(rawQuery)).map(([k, v]) => [k, v[v.length - 1]!])) }
           : {
               multiValueHeaders: Object.fromEntries(Object.entries(lower).map(([k, v]) => [k, [v]])),
-              multiValueQueryStringParameters: albMultiValueQuery(rawQuery),
+              multiValueQueryStringParameters: rawQueryValues(rawQuery),
             }),
         body,
         isBase64Encoded,

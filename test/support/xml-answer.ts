@@ -69,11 +69,11 @@ function allElements(root: DomElement): DomElement[] {
 const FORBIDDEN = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /**
- * Parses an answer body and checks what every XML answer must satisfy:
- * the declaration first, well-formed, no forbidden characters, root
- * `Autodiscover` in the outer namespace, no prefixed elements.
+ * Parses any XML answer (Autodiscover, autoconfig) and checks what every one
+ * must satisfy: the declaration first, well-formed, no forbidden characters,
+ * only legal references, no prefixed elements. Returns the root element.
  */
-export function parseAnswer(body: string): DomElement {
+export function parseXmlAnswer(body: string): DomElement {
   expect(body.startsWith(XML_DECLARATION), 'answer starts with the XML declaration').toBe(true);
   expect(FORBIDDEN.test(body), 'no character XML forbids').toBe(false);
   expect(XMLValidator.validate(body)).toBe(true);
@@ -82,10 +82,16 @@ export function parseAnswer(body: string): DomElement {
   // references in a second pass, so "&amp;#65;" would read as "A"; handing it
   // "&#38;" instead keeps the decoding to one pass, as XML requires.
   const root = create(body.replace(/&amp;/g, '&#38;')).root().node as unknown as DomElement;
-  expect(root.localName).toBe('Autodiscover');
-  expect(root.namespaceURI).toBe(NS.outer);
   for (const element of allElements(root)) expect(element.prefix, `<${element.localName}> has no prefix`).toBeNull();
   expect(body).not.toMatch(/xmlns:/);
+  return root;
+}
+
+/** Parses an Autodiscover answer: `parseXmlAnswer`'s checks, and the root `Autodiscover` in the outer namespace. */
+export function parseAnswer(body: string): DomElement {
+  const root = parseXmlAnswer(body);
+  expect(root.localName).toBe('Autodiscover');
+  expect(root.namespaceURI).toBe(NS.outer);
   return root;
 }
 

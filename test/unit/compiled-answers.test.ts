@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseEmailAddress, type EmailAddress } from '../../lib/email-address';
 import { answerPox, type ErrorRenderer } from '../../lib/pox/answer';
 import { decide } from '../../lib/resolution/decision';
 import { compilePoxError, renderPoxError, renderPoxSettings } from '../../lib/pox/render';
 import type { PoxErrorCode } from '../../lib/pox/vocabulary';
 import type { HostedDomainItem, MailboxItem } from '../../lib/tenants/model';
 import type { TenantLookup } from '../../lib/tenants/resolve';
+import { address } from '../support/tenant-fixtures';
 import { readError, readSettings } from '../support/xml-answer';
 
 // The warm path writes each answer once per cached item and then only fills
 // in the address (or, for errors, the time). These tests hold the compiled
 // output to the directly rendered one and check it follows item changes.
-
-function address(raw: string): EmailAddress {
-  const parsed = parseEmailAddress(raw);
-  if (!parsed) throw new Error(`test address ${raw} is invalid`);
-  return parsed;
-}
 
 const renderError: ErrorRenderer = (code) => renderPoxError(code, new Date(0), 1);
 const hosted = (settings: HostedDomainItem, mailbox?: MailboxItem): TenantLookup => ({

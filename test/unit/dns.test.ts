@@ -111,6 +111,16 @@ describe('runDnsCommand against the tenant table', () => {
     expect(output.some((l) => l.startsWith('_imaps._tcp.example.com. 3600 IN SRV 0 0 993 imap.mail.example.net.'))).toBe(true);
   });
 
+  it('names the clients that use the autoconfig record and prints the hoster-mode alternative', async () => {
+    expect(await run('example.com', '--host', 'h.example')).toBe(0);
+    const autoconfig = output.find((l) => l.startsWith('autoconfig.example.com. 3600 IN CNAME h.example. ;'));
+    for (const client of ['Thunderbird', 'Thunderbird for Android / K-9', 'Evolution', 'GNOME Online Accounts', 'KMail', 'Delta Chat']) expect(autoconfig).toContain(client);
+    const hoster = output.slice(output.findIndex((l) => l.startsWith('; hoster mode')));
+    expect(hoster.length).toBeGreaterThan(1);
+    expect(hoster.every((l) => l.startsWith(';'))).toBe(true);
+    expect(hoster.join(' ')).toMatch(/autoconfig\.<base domain of your MX host>.*MX record.*emailaddress/);
+  });
+
   it('takes the autoconfig target from --autoconfig-host', async () => {
     expect(await run('example.com', '--mode=cname', '--host', 'd-1.example', '--autoconfig-host', 'D-2.example.')).toBe(0);
     expect(output.some((l) => l.startsWith('autoconfig.example.com. 3600 IN CNAME d-2.example. ;'))).toBe(true);

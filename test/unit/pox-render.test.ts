@@ -1,34 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseEmailAddress, type EmailAddress } from '../../lib/email-address';
 import { compileMobileSyncSettings, errorTime, renderPoxError, renderPoxSettings, renderRedirect } from '../../lib/pox/render';
 import { decideHosted } from '../../lib/resolution/decision';
 import { fillTemplate } from '../../lib/resolution/template';
 import type { PoxErrorCode } from '../../lib/pox/vocabulary';
-import type { HostedDomainItem, MailboxItem, ProtocolEntry } from '../../lib/tenants/model';
-import type { Tenant } from '../../lib/tenants/resolve';
-import { validateTenantItem } from '../../lib/tenants/validate';
+import type { ProtocolEntry } from '../../lib/tenants/model';
+import { IMAP, POP3, SMTP, address, tenant } from '../support/tenant-fixtures';
 import { NS, at, childrenNamed, elements, parseAnswer, readError, readSettings, textAt } from '../support/xml-answer';
 
 // Renderers: every value checked by parsing the answer.
 
-function address(raw: string): EmailAddress {
-  const parsed = parseEmailAddress(raw);
-  if (!parsed) throw new Error(`test address ${raw} is invalid`);
-  return parsed;
-}
-
-/** A tenant built only from items that pass the contract, as the resolver would hand it over. */
-function tenant(domainItem: HostedDomainItem, mailbox?: MailboxItem): Tenant {
-  for (const item of [domainItem, ...(mailbox ? [mailbox] : [])]) {
-    const result = validateTenantItem(item);
-    if (!result.valid) throw new Error(`test item ${item.id} is invalid: ${JSON.stringify(result.problems)}`);
-  }
-  return { domain: domainItem.id, settings: domainItem, ...(mailbox ? { mailbox } : {}) };
-}
-
-const IMAP: ProtocolEntry = { type: 'IMAP', server: 'imap.mail.example.net', port: 993, tls: 'implicit' };
-const POP3: ProtocolEntry = { type: 'POP3', server: 'pop.mail.example.net', port: 995, tls: 'implicit' };
-const SMTP: ProtocolEntry = { type: 'SMTP', server: 'smtp.mail.example.net', port: 587, tls: 'starttls' };
 const ALICE = address('Alice@Example.COM');
 
 describe('settings answer', () => {
