@@ -1,4 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
+import { renderAutodiscoverJson } from '../../lib/autodiscover-json/answer';
+import { answerAutoconfig } from '../../lib/autoconfig/answer';
+import { AUTHENTICATION, SOCKET_TYPES } from '../../lib/autoconfig/vocabulary';
 import { normaliseDomain, parseEmailAddress, type EmailAddress } from '../../lib/email-address';
 import { answerPox } from '../../lib/pox/answer';
 import { renderPoxError } from '../../lib/pox/render';
@@ -50,11 +53,21 @@ export interface Preview {
 export interface PreviewFormat {
   readonly name: string;
   readonly clients: string;
-  readonly answer: (decision: Decision, address: EmailAddress | undefined) => { status: number; body: string };
+  /** undefined where the format is never asked without an address. */
+  readonly answer: (decision: Decision, address: EmailAddress | undefined) => { status: number; body: string } | undefined;
   readonly read: (body: string) => { rows: PreviewRow[]; note?: string };
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (name) => ['Protocol'].includes(name) });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  isArray: (name) => ['Protocol', 'incomingServer', 'outgoingServer'].includes(name),
+});
+
+/** The contract word a format's value stands for (`SSL` → `implicit`), or the value itself. */
+const wordFor = (table: Readonly<Record<string, string>>, value: string | undefined): string =>
+  Object.entries(table).find(([, shown]) => shown === value)?.[0] ?? value ?? '';
 
 /** The contract word for a table value (`SSL` + `on` → `implicit`), or the raw values when none matches. */
 function contractWord<T extends Record<string, string>>(table: Readonly<Record<string, T>>, values: T): string {
@@ -68,8 +81,11 @@ const POX: PreviewFormat = {
   answer: (decision, address) =>
     answerPox(decision, address ? { address, schema: 'outlook' } : undefined, (code) => renderPoxError(code, new Date(), 0)),
   read(body) {
-    const account = xml.parse(body)?.Autodiscover?.Response?.Account as { Action?: string; RedirectAddr?: string; RedirectUrl?: string; Protocol?: Array<Record<string, string>> } | undefined;
-    if (!account) return { rows: [], note: 'error document' };
+    const response = xml.parse(body)?.Autodiscover?.Response as
+      | { Error?: { ErrorCode?: string; Message?: string }; Account?: { Action?: string; RedirectAddr?: string; RedirectUrl?: string; Protocol?: Array<Record<string, string>> } }
+      | undefined;
+    const account = response?.Account;
+    if (!account) return { rows: [], note: `Error ${response?.Error?.ErrorCode} "${response?.Error?.Message}"` };
     if (account.Action !== 'settings') return { rows: [], note: `${account.Action} → ${account.RedirectAddr ?? account.RedirectUrl}` };
     const rows = (account.Protocol ?? []).map((p) => ({
       type: p.Type ?? '',
@@ -83,7 +99,37 @@ const POX: PreviewFormat = {
   },
 };
 
-export const PREVIEW_FORMATS: readonly PreviewFormat[] = [POX];
+const AUTOCONFIG: PreviewFormat = {
+  name: 'autoconfig',
+  clients: 'Thunderbird, Thunderbird for Android / K-9, Evolution, GNOME Online Accounts, KMail, Delta Chat',
+  answer: answerAutoconfig,
+  read(body) {
+    const provider = xml.parse(body)?.clientConfig?.emailProvider as Record<string, Array<Record<string, string>> | undefined> | undefined;
+    const servers = [...(provider?.incomingServer ?? []), ...(provider?.outgoingServer ?? [])];
+    const rows = servers.map((s) => ({
+      type: (s['@type'] ?? '').toUpperCase(),
+      server: s.hostname ?? '',
+      port: s.port ?? '',
+      tls: wordFor(SOCKET_TYPES, s.socketType),
+      auth: wordFor(AUTHENTICATION, s.authentication),
+      login: s.username ?? '',
+    }));
+    return { rows };
+  },
+};
+
+/** Outlook asks `autodiscover.<domain>` first; the preview shows what that host would answer. */
+const AUTODISCOVER_JSON: PreviewFormat = {
+  name: 'json',
+  clients: 'Outlook (first probe, then POX)',
+  answer: (decision, address) => address && renderAutodiscoverJson(decision, 'AutodiscoverV1', `autodiscover.${address.domain}`),
+  read(body) {
+    const { Url } = JSON.parse(body) as { Url?: string };
+    return { rows: [], note: `AutodiscoverV1 → ${Url}` };
+  },
+};
+
+export const PREVIEW_FORMATS: readonly PreviewFormat[] = [POX, AUTOCONFIG, AUTODISCOVER_JSON];
 
 const DECIDED_BY = { mailbox: 'the mailbox override', aliasTarget: 'the alias target', domain: 'the domain item' } as const;
 
@@ -101,8 +147,10 @@ export async function previewTarget(store: TenantStore, target: string, formats:
   const lookup = await lookupTenant(store, domain, address?.mailboxId);
   const decision = decide(lookup);
   const results = formats.map((format): FormatPreview => {
-    const { status, body } = format.answer(decision, address);
-    const read = status === 200 && body !== '' ? format.read(body) : { rows: [], note: body === '' ? 'empty answer' : 'error answer' };
+    const answer = format.answer(decision, address);
+    if (answer === undefined) return { format: format.name, clients: format.clients, status: 0, body: '', rows: [], note: 'asked with an address only' };
+    const { status, body } = answer;
+    const read = body === '' ? { rows: [], note: 'empty answer' } : format.read(body);
     return { format: format.name, clients: format.clients, status, body, ...read };
   });
   return {
@@ -121,13 +169,15 @@ const COLUMNS = ['format', 'status', 'type', 'server', 'port', 'tls', 'auth', 'l
 export function formatPreview(preview: Preview): string[] {
   const lines = [`${preview.target}: ${preview.decision}${preview.decidedBy ? `, decided by ${preview.decidedBy}` : ''}`];
   if (preview.problem) lines.push(`contract problem (as the handler logs it): ${JSON.stringify(preview.problem)}`);
-  const table: string[][] = [[...COLUMNS]];
+  // A format without servers gets its note in place of the server columns.
+  const table: Array<string[] | [string, string, string]> = [[...COLUMNS]];
   for (const f of preview.formats) {
-    if (f.rows.length === 0) table.push([f.format, String(f.status), f.note ?? '', '', '', '', '', '']);
+    if (f.rows.length === 0) table.push([f.format, f.status === 0 ? '-' : String(f.status), f.note ?? '']);
     for (const r of f.rows) table.push([f.format, String(f.status), r.type, r.server, r.port, r.tls, r.auth, r.login]);
   }
-  const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) lines.push(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  const full = table.filter((row) => row.length === COLUMNS.length);
+  const widths = COLUMNS.map((_, i) => Math.max(...full.map((row) => row[i]!.length), ...table.map((row) => (i < 2 ? row[i]!.length : 0))));
+  for (const row of table) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
   lines.push('', ...preview.formats.map((f) => `${f.format}: ${f.clients}`));
   return lines;
 }
