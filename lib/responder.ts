@@ -1,3 +1,5 @@
+import { handleAppleProfile } from './apple/endpoint';
+import type { ProfileSigner } from './apple/signing';
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
 import { xmlResponse, NO_STORE } from './http/responses';
 import { createRouter, type Route } from './http/router';
@@ -18,6 +20,8 @@ export interface ResponderDeps {
   /** `Error/@Id`: an unsigned 32-bit number naming this responder. */
   readonly responderId: number;
   readonly now?: () => Date;
+  /** Signs Apple profiles; without it they go out unsigned. */
+  readonly signProfile?: ProfileSigner;
 }
 
 /** FNV-1a: a stable 32-bit id from the responder's name, as Exchange derives it from its server name. */
@@ -37,6 +41,7 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
     return document(now());
   };
   const pox = { lookupTenant: deps.lookupTenant, renderError };
+  const apple = { lookupTenant: deps.lookupTenant, signProfile: deps.signProfile };
 
   const poxRoute: Route = {
     name: 'pox',
@@ -47,7 +52,10 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
   };
 
   // Every client format, by path (lower case; `/*` takes the paths below).
-  const routes = new Map<string, Route>([['/autodiscover/autodiscover.xml', poxRoute]]);
+  const routes = new Map<string, Route>([
+    ['/autodiscover/autodiscover.xml', poxRoute],
+    ['/apple/mobileconfig', { name: 'apple', methods: { GET: (request, log) => handleAppleProfile(apple, request, log) } }],
+  ]);
 
   return createLambdaHandler({
     route: createRouter(routes),
