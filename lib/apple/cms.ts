@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
-import forge from 'node-forge/lib/pkcs7';
+import forge from 'node-forge/lib/forge';
+import 'node-forge/lib/pkcs7';
 import 'node-forge/lib/sha256';
 import { ProfileSigningError, type SigningMaterial } from './signing-material';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nameBasedUuid } from '../../lib/apple/identifiers';
-import { compileAppleProfile, fillAppleProfile, renderAppleProfile } from '../../lib/apple/render';
+import { compileAppleProfile, fillAppleProfile, profileServers, renderAppleProfile } from '../../lib/apple/render';
 import { parseEmailAddress, type EmailAddress } from '../../lib/email-address';
 import { decideHosted } from '../../lib/resolution/decision';
 import { compileTemplate, fillTemplate, slot, valueSlot } from '../../lib/resolution/template';
@@ -210,7 +210,8 @@ describe('identifiers', () => {
     expect(ids(ALICE)).toEqual(first);
     expect(ids(address('alice@example.com'))).toEqual(first);
     // And from a fresh compile (another instance, or after the cache dropped the tenant).
-    const again = readProfile(fillAppleProfile(compileAppleProfile(decideHosted(t), (decideHosted(t).mail as { servers: [] }).servers)!, ALICE));
+    const decision = decideHosted(t);
+    const again = readProfile(fillAppleProfile(compileAppleProfile(decision, profileServers(decision.mail)!)!, ALICE));
     expect(again.top.PayloadUUID).toBe(first[1]);
   });
 
