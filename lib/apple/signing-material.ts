@@ -11,3 +11,9 @@ export interface SigningMaterial {
 export class ProfileSigningError extends Error {
   override readonly name = 'ProfileSigningError';
 }
+
+/**
+ * Recognised by name: in the deployed bundle each lazily loaded file
+ * carries its own copy of this class, so `instanceof` would miss theirs.
+ */
+export const isProfileSigningError = (error: unknown): error is ProfileSigningError => error instanceof Error && error.name === 'ProfileSigningError';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { SignContent } from './cms';
-import { ProfileSigningError, type SigningMaterial } from './signing-material';
+import { ProfileSigningError, isProfileSigningError, type SigningMaterial } from './signing-material';
 
 // Optional signing of profiles with the operator's certificate and key (not
 // the TLS key). Configured by environment: PEM files locally, SSM Parameter
@@ -84,4 +84,4 @@ export function profileSignerFromEnv(env: Readonly<Record<string, string | undef
 
 /** A reason for the log line: the signer's own words, or only the name of anything else. */
 export const signingFailureReason = (error: unknown): string =>
-  error instanceof ProfileSigningError ? error.message : `${error instanceof Error ? error.name : typeof error} while signing`;
+  isProfileSigningError(error) ? error.message : `${error instanceof Error ? error.name : typeof error} while signing`;
