@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfileSigner, profileSignerFromEnv } from '../../lib/apple/signing';
 import type { RequestLogLine } from '../../lib/observability/request-log';
@@ -262,6 +264,63 @@ describe('signed profiles', () => {
     expect(reads).toBe(2);
     expect((await verifyWithOpenssl(identity, first)).toString()).toBe('<plist/>');
   }, 30_000);
+
+  describe('from SSM parameters (the real SDK client against a loopback stand-in for SSM)', () => {
+    let server: Server;
+    const parameters = new Map<string, string>();
+    const asked: Array<{ target: string | undefined; body: Record<string, unknown> }> = [];
+    const savedEndpoint = process.env.AWS_ENDPOINT_URL_SSM;
+
+    beforeAll(async () => {
+      parameters.set('/autodiscover/signing/certificate', identity.certificatePem);
+      parameters.set('/autodiscover/signing/key', identity.keyPem);
+      // Just enough of SSM's JSON protocol: GetParameter by name, ParameterNotFound otherwise.
+      server = createServer((request, response) => {
+        let text = '';
+        request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        request.on('end', () => {
+          const body = JSON.parse(text) as { Name: string };
+          asked.push({ target: request.headers['x-amz-target'] as string | undefined, body });
+          const value = parameters.get(body.Name);
+          response.setHeader('Content-Type', 'application/x-amz-json-1.1');
+          if (value === undefined) {
+            response.statusCode = 400;
+            response.end(JSON.stringify({ __type: 'ParameterNotFound', message: 'not found' }));
+          } else {
+            response.end(JSON.stringify({ Parameter: { Name: body.Name, Type: 'SecureString', Value: value, Version: 1 } }));
+          }
+        });
+      });
+      await new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready()));
+      process.env.AWS_ENDPOINT_URL_SSM = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+
+    afterAll(async () => {
+      if (savedEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_SSM;
+      else process.env.AWS_ENDPOINT_URL_SSM = savedEndpoint;
+      await new Promise<void>((done) => server.close(() => done()));
+    });
+
+    it('reads both parameters with decryption, once, and signs', async () => {
+      const request = signing({ PROFILE_SIGNING_CERTIFICATE_PARAMETER: '/autodiscover/signing/certificate', PROFILE_SIGNING_KEY_PARAMETER: '/autodiscover/signing/key' });
+      const before = asked.length;
+      const first = await request('?email=alice@example.com');
+      await request('?email=alice@example.com');
+      expect(first.status).toBe(200);
+      expect(readProfile((await verifyWithOpenssl(identity, first.bytes)).toString('utf8')).top.PayloadDisplayName).toBe('Example Mail');
+      // Both parameters, decrypted, read once for both requests (in either order: they are read together).
+      expect(asked.slice(before).sort((a, b) => String(a.body.Name).localeCompare(String(b.body.Name)))).toEqual([
+        { target: 'AmazonSSM.GetParameter', body: { Name: '/autodiscover/signing/certificate', WithDecryption: true } },
+        { target: 'AmazonSSM.GetParameter', body: { Name: '/autodiscover/signing/key', WithDecryption: true } },
+      ]);
+    }, 30_000);
+
+    it('a missing parameter → 503 and the SDK error name in the log line', async () => {
+      const result = await signing({ PROFILE_SIGNING_CERTIFICATE_PARAMETER: '/autodiscover/signing/certificate', PROFILE_SIGNING_KEY_PARAMETER: '/absent' })('?email=alice@example.com');
+      expect([result.status, result.body]).toEqual([503, '']);
+      expect(result.log.error).toBe('SSM parameter /absent: ParameterNotFound');
+    }, 30_000);
+  });
 
   it('is off without configuration (empty values count as unset)', () => {
     expect(profileSignerFromEnv({})).toBeUndefined();
