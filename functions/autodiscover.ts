@@ -1,3 +1,4 @@
+import { profileSignerFromEnv } from '../lib/apple/signing';
 import { stdoutLogSink } from '../lib/observability/request-log';
 import { createResponder, responderIdFromName } from '../lib/responder';
 import { TenantCache, cacheSettingsFromEnv } from '../lib/tenants/cache';
@@ -13,6 +14,7 @@ export const handler = createResponder({
   lookupTenant: (domain, mailboxId, report) => cache.lookup(domain, mailboxId, report),
   log,
   responderId: responderIdFromName(process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'autodiscover-responder'),
+  signProfile: profileSignerFromEnv(process.env),
 });
 
 for (const problem of problems) process.stdout.write(`${JSON.stringify({ level: 'warn', config: problem })}\n`);

@@ -1,3 +1,5 @@
+import { handleAppleProfile } from './apple/endpoint';
+import type { ProfileSigner } from './apple/signing';
 import { autodiscoverJsonRoute } from './autodiscover-json/endpoint';
 import { autoconfigRoutes } from './autoconfig/endpoint';
 import { createLambdaHandler, type LambdaHttpHandler } from './http/lambda-handler';
@@ -20,6 +22,8 @@ export interface ResponderDeps {
   /** `Error/@Id`: an unsigned 32-bit number naming this responder. */
   readonly responderId: number;
   readonly now?: () => Date;
+  /** Signs Apple profiles; without it they go out unsigned. */
+  readonly signProfile?: ProfileSigner;
 }
 
 /** FNV-1a: a stable 32-bit id from the responder's name, as Exchange derives it from its server name. */
@@ -39,6 +43,7 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
     return document(now());
   };
   const pox = { lookupTenant: deps.lookupTenant, renderError };
+  const apple = { lookupTenant: deps.lookupTenant, signProfile: deps.signProfile };
 
   const poxRoute: Route = {
     name: 'pox',
@@ -55,6 +60,7 @@ export function createResponder(deps: ResponderDeps): LambdaHttpHandler {
     ['/autodiscover/autodiscover.json', json],
     ['/autodiscover/autodiscover.json/*', json],
     ...autoconfigRoutes(deps),
+    ['/apple/mobileconfig', { name: 'apple', methods: { GET: (request, log) => handleAppleProfile(apple, request, log) } }],
   ]);
 
   return createLambdaHandler({

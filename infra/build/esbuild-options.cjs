@@ -21,6 +21,7 @@
 // −9 ms, −140 KB. keepNames/treeShaking/legalComments are at their best
 // values already (no change in bytes or time).
 const { join } = require('node:path');
+const { lazyChunks } = require('./lazy-chunks.cjs');
 
 module.exports = Object.freeze({
   bundle: true,
@@ -41,4 +42,6 @@ module.exports = Object.freeze({
   // Nothing is external: the deployed zip is self-contained and does not
   // depend on the SDK version the Lambda runtime happens to ship.
   external: [],
+  // Except modules loaded on first use: files of their own beside the handler (see lazy-chunks.cjs).
+  plugins: [lazyChunks],
 });

@@ -17,6 +17,8 @@ import {
 
 /** The only DynamoDB actions the responder needs: read items by key. */
 export const ALLOWED_DYNAMODB_ACTIONS: ReadonlySet<string> = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
+/** The only SSM action, for the profile signing parameters: read one parameter by name. */
+export const ALLOWED_SSM_ACTIONS: ReadonlySet<string> = new Set(['ssm:GetParameter']);
 const MAX_TIMEOUT_SECONDS = 4;
 const MIN_NODE_MAJOR = 20;
 
@@ -70,12 +72,20 @@ function resourceText(value: Json): string | undefined {
   return undefined;
 }
 
-/** Whether an action (IAM allows `*` and `?` wildcards, case-insensitively) can match any DynamoDB action. */
-function isDynamoDbAction(action: string): boolean {
+/** Whether an action (IAM allows `*` and `?` wildcards, case-insensitively) can match any action of `service`. */
+function matchesService(action: string, service: string): boolean {
   if (action === '*') return true;
-  const [service = ''] = action.toLowerCase().split(':');
-  const pattern = new RegExp(`^${service.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return pattern.test('dynamodb');
+  const [prefix = ''] = action.toLowerCase().split(':');
+  const pattern = new RegExp(`^${prefix.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return pattern.test(service);
+}
+
+const isDynamoDbAction = (action: string): boolean => matchesService(action, 'dynamodb');
+
+/** A literal/Sub SSM parameter ARN naming one parameter (no wildcard). */
+function isParameterArn(resource: Json): boolean {
+  const text = resourceText(resource);
+  return text !== undefined && /^arn:[^:]+:ssm:[^:]+:[^:]+:parameter\/[A-Za-z0-9_.\-/]+$/.test(text.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, 'x'));
 }
 
 function checkStatement(template: Template, { path, statement }: PolicyStatement): TemplateProblem[] {
@@ -93,7 +103,17 @@ function checkStatement(template: Template, { path, statement }: PolicyStatement
     if (!ALLOWED_DYNAMODB_ACTIONS.has(action)) report('.Action', `${action} is not allowed; the responder may only use ${[...ALLOWED_DYNAMODB_ACTIONS].join(' and ')}`);
   }
 
+  const ssmActions = actionNames.filter((action) => matchesService(action, 'ssm'));
+  for (const action of ssmActions) {
+    if (!ALLOWED_SSM_ACTIONS.has(action)) report('.Action', `${action} is not allowed; the responder may only use ${[...ALLOWED_SSM_ACTIONS].join(' and ')}`);
+  }
+
   const resources = asList(template, statement.Resource);
+  if (ssmActions.length > 0) {
+    resources.forEach((resource) => {
+      if (!isParameterArn(resource)) report('.Resource', `SSM actions must name parameter ARNs (arn:…:parameter/<name>), not ${JSON.stringify(resource)}`);
+    });
+  }
   const texts = resources.map(resourceText);
   const wildcard = texts.some((text) => text !== undefined && /[*?]/.test(text.replace(/\$\{[^}]*\}/g, '')));
   if (dynamoActions.length > 0) {

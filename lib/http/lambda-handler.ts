@@ -33,7 +33,9 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHttpHandler 
       adapted = adaptEvent(event);
       if (!adapted) throw new TypeError('unsupported event shape');
       response = await deps.route(adapted.request, fields);
-      if (fields.itemProblem) level = 'warn';
+      // A route that notes an error (a signer that cannot sign) answered, but someone must look.
+      if (fields.error !== undefined) level = 'error';
+      else if (fields.itemProblem) level = 'warn';
     } catch (error) {
       fields.error = describeError(error);
       fields.outcome = 'error';

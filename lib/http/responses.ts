@@ -29,3 +29,8 @@ export const jsonResponse = (status: number, body: string, cacheControl: string)
 export function emptyResponse(status: number, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { ...BASE_HEADERS, 'Cache-Control': NO_STORE, ...headers }, body: '' };
 }
+
+/** An answer with a body of its own type (and any further headers), never stored by caches. */
+export function contentResponse(status: number, contentType: string, body: string | Uint8Array, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { ...BASE_HEADERS, 'Content-Type': contentType, 'Cache-Control': NO_STORE, ...headers }, body };
+}

@@ -20,10 +20,17 @@ const SLOT_VALUES = {
 
 const SLOT_NAMES = Object.keys(SLOT_VALUES) as SlotName[];
 const MARK = '\uffff';
-const MARKED_SLOT = new RegExp(`${MARK}(\\d)${MARK}`, 'g');
+const MARKED_SLOT = new RegExp(`${MARK}(\\d+)${MARK}`, 'g');
 
 /** The marker that stands for `name` in text handed to a writer. */
 export const slot = (name: SlotName): string => `${MARK}${SLOT_NAMES.indexOf(name)}${MARK}`;
+
+/**
+ * The marker for the `index`th extra per-request value (`fillTemplate`'s
+ * `values`): for parts of an answer that depend on the address but are not
+ * one of its parts, such as identifiers derived from it.
+ */
+export const valueSlot = (index: number): string => `${MARK}${SLOT_NAMES.length + index}${MARK}`;
 
 /** Makes an address part safe where the format puts it (XML text, a JSON string, …). */
 export type Escape = (value: string) => string;
@@ -31,31 +38,42 @@ export type Escape = (value: string) => string;
 export interface AnswerTemplate {
   /** Literal answer text; `parts.length === slots.length + 1`. */
   readonly parts: readonly string[];
-  readonly slots: readonly SlotName[];
+  /** An address part, or the index of an extra value (`valueSlot`). */
+  readonly slots: readonly (SlotName | number)[];
   readonly escape: Escape;
 }
 
 /** Splits a document written with `slot()` markers into a template whose holes are filled through `escape`. */
 export function compileTemplate(text: string, escape: Escape): AnswerTemplate {
   const parts: string[] = [];
-  const slots: SlotName[] = [];
+  const slots: (SlotName | number)[] = [];
   let last = 0;
   for (const match of text.matchAll(MARKED_SLOT)) {
     parts.push(text.slice(last, match.index));
-    slots.push(SLOT_NAMES[Number(match[1])]!);
+    const index = Number(match[1]);
+    slots.push(SLOT_NAMES[index] ?? index - SLOT_NAMES.length);
     last = match.index! + match[0].length;
   }
   parts.push(text.slice(last));
   return { parts, slots, escape };
 }
 
-/** Fills a template's holes from the address (escaped); a template without holes needs none. */
-export function fillTemplate(template: AnswerTemplate, address?: EmailAddress): string {
+/** The text for one hole: an address part or an extra value. */
+function slotValue(name: SlotName | number, address: EmailAddress | undefined, values: readonly string[]): string {
+  if (typeof name === 'number') return values[name] ?? fail(`template needs value ${name}`);
+  return address === undefined ? fail('template needs an address') : SLOT_VALUES[name](address);
+}
+
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
+/** Fills a template's holes from the address and the extra `values` (escaped); a template without holes needs neither. */
+export function fillTemplate(template: AnswerTemplate, address?: EmailAddress, values: readonly string[] = []): string {
   if (template.slots.length === 0) return template.parts[0]!;
-  if (address === undefined) throw new Error('template needs an address');
   let out = template.parts[0]!;
   for (let i = 0; i < template.slots.length; i++) {
-    out += template.escape(SLOT_VALUES[template.slots[i]!](address)) + template.parts[i + 1]!;
+    out += template.escape(slotValue(template.slots[i]!, address, values)) + template.parts[i + 1]!;
   }
   return out;
 }

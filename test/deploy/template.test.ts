@@ -10,6 +10,8 @@ import { checkTemplatePolicy } from '../../infra/deploy/policy-check';
 import { checkTemplateAgainstSpec } from '../../infra/deploy/spec-check';
 import { formatProblems, type Json, type Template } from '../../infra/deploy/template';
 import { requestFixture } from '../support/fixtures';
+import { readProfile } from '../support/profile';
+import { createTestIdentity, verifyWithOpenssl } from '../support/signing-identity';
 import { createTestTable } from '../support/tenant-table';
 import { readSettings, textAt } from '../support/xml-answer';
 import { readZipEntries } from './zip';
@@ -73,6 +75,8 @@ beforeAll(async () => {
     'existingTableName=provider-tenants',
     'reservedConcurrency=20',
       'memorySize=512',
+      'profileSigningCertificateParameter=/autodiscover/profile-signing/certificate',
+      'profileSigningKeyParameter=autodiscover-profile-signing-key',
     ]),
   ]);
 }, 120_000);
@@ -125,6 +129,62 @@ describe('the packaged template', () => {
     expect(resourcesOfType(custom.template, 'AWS::ApiGatewayV2::ApiMapping')).toHaveLength(2);
     const stage = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties!;
     expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+});
+
+describe('profile signing parameters', () => {
+  const fnEnvironment = (template: Template) =>
+    (resourcesOfType(template, 'AWS::Lambda::Function')[0]![1].Properties!.Environment as { Variables: Record<string, Json> }).Variables;
+  const ssmStatements = (template: Template) =>
+    resourcesOfType(template, 'AWS::IAM::Policy').flatMap(([, r]) => (r.Properties!.PolicyDocument as { Statement: Record<string, Json>[] }).Statement);
+
+  it('unset: the role reads no SSM parameter and the function is told none', () => {
+    expect(ssmStatements(standard.template)).toEqual([]);
+    expect(JSON.stringify(statements(standard.template))).not.toContain('ssm:');
+    expect(fnEnvironment(standard.template)).toMatchObject({ PROFILE_SIGNING_CERTIFICATE_PARAMETER: '', PROFILE_SIGNING_KEY_PARAMETER: '' });
+  });
+
+  it('set: ssm:GetParameter on exactly the two parameters, for the function’s role, and their names in its environment', () => {
+    const policies = resourcesOfType(custom.template, 'AWS::IAM::Policy');
+    expect(policies.map(([, policy]) => policy.Properties!.Roles)).toEqual([[{ Ref: 'IamRoleLambdaExecution' }]]);
+    expect(ssmStatements(custom.template)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/autodiscover/profile-signing/certificate' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/autodiscover-profile-signing-key' },
+        ],
+      },
+    ]);
+    expect(fnEnvironment(custom.template)).toMatchObject({
+      PROFILE_SIGNING_CERTIFICATE_PARAMETER: '/autodiscover/profile-signing/certificate',
+      PROFILE_SIGNING_KEY_PARAMETER: 'autodiscover-profile-signing-key',
+    });
+  });
+
+  it('refuses half a configuration and names that are not parameter names', () => {
+    const { profileSigningResources } = require('../../infra/deploy/profile-signing.cjs') as {
+      profileSigningResources: (params: { certificateParameter: string; keyParameter: string }) => { Resources?: Template['Resources'] };
+    };
+    expect(profileSigningResources({ certificateParameter: '', keyParameter: '' })).toEqual({});
+    expect(() => profileSigningResources({ certificateParameter: 'cert', keyParameter: '' })).toThrow(/set together or not at all/);
+    expect(() => profileSigningResources({ certificateParameter: 'cert', keyParameter: 'keys/*' })).toThrow(/not an SSM parameter name/);
+    expect(() => profileSigningResources({ certificateParameter: 'a b', keyParameter: 'key' })).toThrow(/not an SSM parameter name/);
+  });
+
+  it('policy check: any other SSM action, or a parameter that is not named exactly, is refused', () => {
+    const ssmPolicy = (t: Template) => ssmStatements(t)[0]!;
+    const problems = (mutate: (t: Template) => void) => {
+      const broken = clone(custom.template);
+      mutate(broken);
+      return formatProblems(checkTemplatePolicy(broken));
+    };
+    expect(problems((t) => (ssmPolicy(t).Action as string[]).push('ssm:GetParametersByPath'))).toMatch(/ssm:GetParametersByPath is not allowed/);
+    expect(problems((t) => (ssmPolicy(t).Action = 'ssm:*'))).toMatch(/ssm:\* is not allowed/);
+    expect(problems((t) => (ssmPolicy(t).Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/*' }))).toMatch(/must name parameter ARNs/);
+    expect(problems((t) => (ssmPolicy(t).Resource = '*'))).toMatch(/must name parameter ARNs/);
+    expect(problems((t) => statements(t).push({ Effect: 'Allow', Action: 'ssm:Get*', Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/x' }))).toMatch(/ssm:Get\* is not allowed/);
   });
 });
 
@@ -189,10 +249,16 @@ describe('the checkers fail on broken templates', () => {
 });
 
 describe('the packaged bundle', () => {
-  it('is the file the template’s Handler names, and the only file in the zip', () => {
+  it('is the file the template’s Handler names, with only the lazily loaded profile signing files beside it', () => {
     const fn = resourcesOfType(standard.template, 'AWS::Lambda::Function')[0]![1].Properties!;
     const handlerFile = String(fn.Handler).replace(/\.[^.]+$/, '');
-    expect([...standard.zip.keys()]).toEqual([`${handlerFile}.cjs`]);
+    expect([...standard.zip.keys()].sort()).toEqual([`${handlerFile}.cjs`, 'functions/profile-signing-cms.cjs', 'functions/profile-signing-ssm.cjs']);
+    // node-forge and the SSM client live only in those files: a cold start neither parses nor runs them.
+    const handler = standard.zip.get(`${handlerFile}.cjs`)!.toString('utf8');
+    expect(handler).not.toMatch(/pkcs7|"GetParameter"/i);
+    expect(handler).toContain('import("./profile-signing-cms.cjs")');
+    expect(standard.zip.get('functions/profile-signing-cms.cjs')!.toString('utf8')).toMatch(/pkcs7/);
+    expect(standard.zip.get('functions/profile-signing-ssm.cjs')!.toString('utf8')).toContain('"GetParameter"');
   });
 
   it('answers a real HTTP API 2.0 event from the Thunderbird client with settings read from DynamoDB', async () => {
@@ -207,10 +273,7 @@ describe('the packaged bundle', () => {
     ]);
 
     // Import exactly the bytes the zip holds, by Node's own loader (not vitest's).
-    const [[entryName, bundle]] = [...standard.zip.entries()] as [[string, Buffer]];
-    const file = join(work, 'unzipped', entryName);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, bundle);
+    const file = await unzip('unzipped');
     const saved = process.env.TENANTS_TABLE;
     process.env.TENANTS_TABLE = table.tableName;
     let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -247,6 +310,50 @@ describe('the packaged bundle', () => {
     expect(lines[0]!.domain).toBe('example.com');
     expect(logged.join('')).not.toMatch(/alice@|Basic |YWxpY2VAZXhhbXBsZS5jb206c2VjcmV0/);
   });
+});
+
+/** Writes every file of the standard zip below `folder`; returns the handler file's path. */
+async function unzip(folder: string): Promise<string> {
+  for (const [name, bytes] of standard.zip) {
+    const path = join(work, folder, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  }
+  return join(work, folder, 'functions/autodiscover.cjs');
+}
+
+describe('the packaged bundle signs profiles', () => {
+  it('loads node-forge from its own file on the first signed request and answers a CMS profile OpenSSL verifies', async () => {
+    const table = await createTestTable('deploy-signed', [{ id: 'example.com', protocols: [{ type: 'IMAP', server: 'imap.example.net', port: 993, tls: 'implicit' }, { type: 'SMTP', server: 'smtp.example.net', port: 587, tls: 'starttls' }] }]);
+    const identity = await createTestIdentity('Deploy Signing Test');
+    const names = ['TENANTS_TABLE', 'PROFILE_SIGNING_CERTIFICATE_FILE', 'PROFILE_SIGNING_KEY_FILE'] as const;
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    try {
+      Object.assign(process.env, { TENANTS_TABLE: table.tableName, PROFILE_SIGNING_CERTIFICATE_FILE: identity.certificateFile, PROFILE_SIGNING_KEY_FILE: identity.keyFile });
+      ({ handler } = require(await unzip('unzipped-signed')) as { handler: typeof handler });
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let result: APIGatewayProxyStructuredResultV2;
+    try {
+      result = await handler({ ...httpApiEvent('GET', '/apple/mobileconfig', Buffer.alloc(0)), rawQueryString: 'email=alice%40example.com', queryStringParameters: { email: 'alice@example.com' } });
+    } finally {
+      stdout.mockRestore();
+    }
+    try {
+      expect(result.statusCode).toBe(200);
+      expect(result.isBase64Encoded).toBe(true);
+      const content = await verifyWithOpenssl(identity, Buffer.from(String(result.body), 'base64'));
+      expect(readProfile(content.toString('utf8')).payloads[0]).toMatchObject({ EmailAddress: 'alice@example.com', IncomingMailServerHostName: 'imap.example.net' });
+    } finally {
+      await identity.remove();
+    }
+  }, 60_000);
 });
 
 /** An HTTP API ($default route, payload 2.0) event as API Gateway delivers it. */

@@ -45,6 +45,14 @@ function queryObject(rawQuery: string): Record<string, string> | null {
   return Object.fromEntries(new URLSearchParams(rawQuery));
 }
 
+/** Every value of each parameter: decoded (API Gateway REST) or as sent (ALB passes them percent-encoded). */
+/** API Gateway REST hands parameters over decoded: name → every value, in order. */
+function multiValueQuery(rawQuery: string): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const [key, value] of new URLSearchParams(rawQuery)) (grouped[key] ??= []).push(value);
+  return grouped;
+}
+
 export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpEvent {
   const { path, rawQuery } = splitPath(request.path);
   const headers = { ...(request.headers ?? {}) };
@@ -83,7 +91,7 @@ export function buildEvent(shape: EventShape, request: TestRequest): LambdaHttpE
         headers,
         multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
         queryStringParameters: queryObject(rawQuery),
-        multiValueQueryStringParameters: rawQuery ? Object.fromEntries([...new URLSearchParams(rawQuery)].map(([k, v]) => [k, [v]])) : null,
+        multiValueQueryStringParameters: rawQuery ? multiValueQuery(rawQuery) : null,
         pathParameters: null,
         stageVariables: null,
         requestContext: {} as APIGatewayProxyEvent['requestContext'],
@@ -118,10 +126,12 @@ export interface TestResult {
   /** Header names lower case. */
   readonly headers: ReadonlyMap<string, string>;
   readonly body: string;
+  /** The body's bytes (base64 undone for a binary answer). */
+  readonly bytes: Buffer;
 }
 
 /** Any of the three result shapes, read back uniformly (checking the shape fits the event). */
-export function readResult(shape: EventShape, result: LambdaHttpResult): TestResult {
+export function readResult(shape: EventShape, result: LambdaHttpResult, expect: { binary?: boolean } = {}): TestResult {
   const r = result as {
     statusCode: number;
     headers?: Record<string, string | number | boolean>;
@@ -138,9 +148,10 @@ export function readResult(shape: EventShape, result: LambdaHttpResult): TestRes
   if (shape === 'alb' || shape === 'albMultiValue') {
     if (!r.statusDescription?.startsWith(String(r.statusCode))) throw new Error(`bad statusDescription ${r.statusDescription}`);
   }
-  if (r.isBase64Encoded) throw new Error('answers are text');
+  if (r.isBase64Encoded && !expect.binary) throw new Error('answers are text');
   const headers = new Map<string, string>();
   for (const [k, v] of Object.entries(r.headers ?? {})) headers.set(k.toLowerCase(), String(v));
   for (const [k, v] of Object.entries(r.multiValueHeaders ?? {})) headers.set(k.toLowerCase(), v.map(String).join(', '));
-  return { status: r.statusCode, headers, body: r.body ?? '' };
+  const bytes = r.isBase64Encoded ? Buffer.from(r.body ?? '', 'base64') : Buffer.from(r.body ?? '', 'utf8');
+  return { status: r.statusCode, headers, body: r.isBase64Encoded ? bytes.toString('utf8') : (r.body ?? ''), bytes };
 }
