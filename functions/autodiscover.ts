@@ -1,4 +1,4 @@
-import { stdoutLogSink } from '../lib/observability/request-log';
+import { pseudonymKeyProblem, stdoutLogSink } from '../lib/observability/request-log';
 import { createResponder, responderIdFromName } from '../lib/responder';
 import { TenantCache, cacheSettingsFromEnv } from '../lib/tenants/cache';
 import { createTenantTable } from '../lib/tenants/dynamodb';
@@ -15,4 +15,4 @@ export const handler = createResponder({
   responderId: responderIdFromName(process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'autodiscover-responder'),
 });
 
-for (const problem of problems) process.stdout.write(`${JSON.stringify({ level: 'warn', config: problem })}\n`);
+for (const problem of pseudonymKeyProblem ? [...problems, pseudonymKeyProblem] : problems) process.stdout.write(`${JSON.stringify({ level: 'warn', config: problem })}\n`);
