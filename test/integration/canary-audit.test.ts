@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../../lib/http/lambda-event';
 import { stdoutLogSink } from '../../lib/observability/request-log';
-import { ROUTE_TABLE, allowedAnswers, answerKind } from '../support/answer-kinds';
+import { ROUTE_TABLE, allowedAnswers, answerKind, withoutAddressElements } from '../support/answer-kinds';
 import { MOBILESYNC_SCHEMA, requestBody } from '../support/fixtures';
 import { EVENT_SHAPES, buildEvent, readResult, type TestRequest } from '../support/lambda-events';
 import { ANSWER_KIND_TENANTS, createTestResponder } from '../support/test-responder';
@@ -60,9 +60,6 @@ interface Leak {
   readonly where: string;
   readonly secret: string;
 }
-
-/** The answer without the elements where the format puts the requester's own address. */
-const withoutAddressElements = (body: string) => body.replace(/<(AutoDiscoverSMTPAddress|EMailAddress|LoginName)>[^<]*<\/\1>/g, '');
 
 /** Searches written log text and answers for every canary; returns what leaked where. */
 function findLeaks(logText: string, answers: ReadonlyArray<{ request: TestRequest; body: string; headers: string }>): Leak[] {

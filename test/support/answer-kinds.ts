@@ -97,3 +97,6 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   '602': 'Bad Address',
   '603': 'Server Error',
 };
+
+/** An answer without the elements where the format puts the requester's own address (the only request data it may repeat). */
+export const withoutAddressElements = (body: string): string => body.replace(/<(AutoDiscoverSMTPAddress|EMailAddress|LoginName)>[^<]*<\/\1>/g, '');
