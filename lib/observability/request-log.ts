@@ -27,11 +27,24 @@ export function pseudonymKeyFromEnv(env: NodeJS.ProcessEnv): { key: Buffer; prob
   return { key: randomBytes(32), problem: `${PSEUDONYM_KEY_VARIABLE} ${why}; local-part hashes use a random key of this instance and do not match across instances` };
 }
 
+// Recent pseudonyms by local part: an HMAC costs several times a plain hash,
+// and clients ask again and again for the same mailboxes. Bounded; the oldest goes first.
+const RECENT_PSEUDONYMS_MAX = 1024;
+
 /** Short, stable pseudonyms of local parts under one key (HMAC-SHA-256, 48 bits shown). */
-export const localPartHasher =
-  (key: Uint8Array) =>
-  (localPart: string): string =>
-    createHmac('sha256', key).update(localPart.toLowerCase()).digest('hex').slice(0, 12);
+export function localPartHasher(key: Uint8Array): (localPart: string) => string {
+  const recent = new Map<string, string>();
+  return (localPart) => {
+    let pseudonym = recent.get(localPart);
+    if (pseudonym === undefined) {
+      pseudonym = createHmac('sha256', key).update(localPart.toLowerCase()).digest('hex').slice(0, 12);
+      if (recent.size >= RECENT_PSEUDONYMS_MAX) recent.delete(recent.keys().next().value!);
+      // Keyed by a copy: `localPart` may be a slice that would keep a whole request body alive.
+      recent.set((' ' + localPart).slice(1), pseudonym);
+    }
+    return pseudonym;
+  };
+}
 
 const pseudonymKey = pseudonymKeyFromEnv(process.env);
 

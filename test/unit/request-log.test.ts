@@ -173,6 +173,15 @@ describe('request log line', () => {
     expect(localPartHasher(Buffer.from(key))('secret.person')).toBe(expected);
   });
 
+  it('gives the same pseudonym before and after its memo of recent local parts overflows', () => {
+    const hasher = localPartHasher(Buffer.from('m'.repeat(32)));
+    const first = hasher('Alice');
+    const others = Array.from({ length: 3000 }, (_, i) => hasher(`user${i}`));
+    expect(new Set(others).size).toBe(3000);
+    expect(hasher('alice')).toBe(first);
+    expect(first).toBe(createHmac('sha256', 'm'.repeat(32)).update('alice').digest('hex').slice(0, 12));
+  });
+
   it('reads the key from LOG_PSEUDONYM_KEY; without a usable one draws a random key per instance and says so', () => {
     const given = 'k'.repeat(40);
     expect(pseudonymKeyFromEnv({ LOG_PSEUDONYM_KEY: given })).toEqual({ key: Buffer.from(given) });
