@@ -1,5 +1,5 @@
 import { profileSignerFromEnv } from '../lib/apple/signing';
-import { stdoutLogSink } from '../lib/observability/request-log';
+import { pseudonymKeyProblem, stdoutLogSink } from '../lib/observability/request-log';
 import { createResponder, responderIdFromName } from '../lib/responder';
 import { TenantCache, cacheSettingsFromEnv } from '../lib/tenants/cache';
 import { createTenantTable } from '../lib/tenants/dynamodb';
@@ -17,4 +17,4 @@ export const handler = createResponder({
   signProfile: profileSignerFromEnv(process.env),
 });
 
-for (const problem of problems) process.stdout.write(`${JSON.stringify({ level: 'warn', config: problem })}\n`);
+for (const problem of pseudonymKeyProblem ? [...problems, pseudonymKeyProblem] : problems) process.stdout.write(`${JSON.stringify({ level: 'warn', config: problem })}\n`);

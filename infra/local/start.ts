@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { checkItems, formatProblem, readItemsFile, writeItems } from '../admin/items';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   }
   applyLocalDefaults(true);
+  // A key for this run only: log pseudonyms need no stable key on a developer's machine.
+  process.env.LOG_PSEUDONYM_KEY ??= randomBytes(32).toString('hex');
   // Local answers should reflect admin edits within seconds; the Lambda defaults are longer.
   process.env.CACHE_TTL_SECONDS ??= '5';
   process.env.CACHE_NEGATIVE_TTL_SECONDS ??= '2';

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { RequestLogLine } from '../http/types';
 import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString, roundMs } from './metrics';
 
@@ -10,8 +10,49 @@ export type { RequestLogLine };
 
 export type LogSink = (line: RequestLogLine) => void;
 
-/** A short, stable hash of a local part: lets operators correlate requests without learning the address. */
-export const localPartHash = (localPart: string): string => hash('sha256', localPart.toLowerCase(), 'hex').slice(0, 12);
+/** The environment variable holding the per-deployment pseudonym key (serverless.yml fills it from Secrets Manager). */
+export const PSEUDONYM_KEY_VARIABLE = 'LOG_PSEUDONYM_KEY';
+const MIN_KEY_LENGTH = 32;
+
+/**
+ * The key for local-part pseudonyms. An unkeyed hash of a local part is
+ * reversed with a list of names; a keyed one is not, without the key. With no
+ * usable key each instance draws its own: the service still answers, but
+ * pseudonyms then only correlate within one instance, which `problem` says.
+ */
+export function pseudonymKeyFromEnv(env: NodeJS.ProcessEnv): { key: Buffer; problem?: string } {
+  const value = env[PSEUDONYM_KEY_VARIABLE];
+  if (value !== undefined && value.length >= MIN_KEY_LENGTH) return { key: Buffer.from(value, 'utf8') };
+  const why = value === undefined || value === '' ? 'is not set' : `is shorter than ${MIN_KEY_LENGTH} characters`;
+  return { key: randomBytes(32), problem: `${PSEUDONYM_KEY_VARIABLE} ${why}; local-part hashes use a random key of this instance and do not match across instances` };
+}
+
+// Recent pseudonyms by local part: an HMAC costs several times a plain hash,
+// and clients ask again and again for the same mailboxes. Bounded; the oldest goes first.
+const RECENT_PSEUDONYMS_MAX = 1024;
+
+/** Short, stable pseudonyms of local parts under one key (HMAC-SHA-256, 48 bits shown). */
+export function localPartHasher(key: Uint8Array): (localPart: string) => string {
+  const recent = new Map<string, string>();
+  return (localPart) => {
+    let pseudonym = recent.get(localPart);
+    if (pseudonym === undefined) {
+      pseudonym = createHmac('sha256', key).update(localPart.toLowerCase()).digest('hex').slice(0, 12);
+      if (recent.size >= RECENT_PSEUDONYMS_MAX) recent.delete(recent.keys().next().value!);
+      // Keyed by a copy: `localPart` may be a slice that would keep a whole request body alive.
+      recent.set((' ' + localPart).slice(1), pseudonym);
+    }
+    return pseudonym;
+  };
+}
+
+const pseudonymKey = pseudonymKeyFromEnv(process.env);
+
+/** Set when this instance had no usable pseudonym key: the entry point logs it once at start. */
+export const pseudonymKeyProblem = pseudonymKey.problem;
+
+/** A local part's pseudonym under this deployment's key: lets operators correlate requests without learning the address. */
+export const localPartHash = localPartHasher(pseudonymKey.key);
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 } as const;
 export type LogLevel = keyof typeof LEVELS;

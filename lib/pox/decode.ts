@@ -14,6 +14,13 @@ const UTF16_SIGNATURES: ReadonlyArray<{ bytes: readonly number[]; encoding: stri
   { bytes: [0x00, 0x3c, 0x00, 0x3f], encoding: 'utf-16be' },
 ];
 
+// US-ASCII under its registered names (IANA character-sets). The WHATWG table
+// maps some of them to windows-1252, which would accept bytes above 0x7F
+// that ASCII does not have; these are decoded here, strictly, instead.
+const ASCII_LABELS: ReadonlySet<string> = new Set([
+  'us-ascii', 'ascii', 'ansi_x3.4-1968', 'ansi_x3.4-1986', 'iso-ir-6', 'iso_646.irv:1991', 'iso646-us', 'us', 'ibm367', 'cp367', 'csascii',
+]);
+
 const DECLARED_ENCODING = /^<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/;
 const CHARSET_PARAM = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 
@@ -36,6 +43,7 @@ function chooseEncoding(bytes: Uint8Array, contentType: string | undefined): str
 /** Decodes a request body; undefined when the encoding is unknown or the bytes do not fit it. */
 export function decodeRequestBody(bytes: Uint8Array, contentType: string | undefined): string | undefined {
   const encoding = chooseEncoding(bytes, contentType);
+  if (ASCII_LABELS.has(encoding.trim().toLowerCase())) return bytes.every((byte) => byte < 0x80) ? Buffer.from(bytes).toString('latin1') : undefined;
   try {
     // TextDecoder drops a BOM of its own encoding; `fatal` refuses malformed bytes.
     return new TextDecoder(encoding, { fatal: true }).decode(bytes);

@@ -24,10 +24,14 @@ const FORBIDDEN_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/
 // XML 1.0 Name (BMP only; astral name characters are refused, which no request uses).
 const NAME_START = ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
 const NAME = new RegExp(`[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040]*`, 'y');
+// Namespaces 1.0: the prefix and the local part are each an NCName, so each starts with a name-start character other than ':'.
+const NC_NAME_START = new RegExp(`^[${NAME_START.slice(1)}]`);
 const SPACE = /[ \t\r\n]*/y;
+const LINE_END = /\r\n?/g;
 const REQUIRED_SPACE = /[ \t\r\n]+/y;
 const XML_DECLARATION = /<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]+\1(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(?:yes|no)\3)?[ \t\r\n]*\?>/y;
-const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
+// Any number of digits is legal (`&#0065;`); the value is range-checked after parsing.
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/y;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
@@ -42,15 +46,33 @@ function splitQName(qname: string): { prefix: string; localName: string } {
   const colon = qname.indexOf(':');
   const prefix = colon < 0 ? '' : qname.slice(0, colon);
   const localName = colon < 0 ? qname : qname.slice(colon + 1);
-  if (localName === '' || localName.includes(':') || (colon === 0)) fail('malformed qualified name');
+  if (localName.includes(':') || !NC_NAME_START.test(localName) || (colon >= 0 && !NC_NAME_START.test(prefix))) fail('malformed qualified name');
   return { prefix, localName };
+}
+
+/**
+ * The namespace bindings in force: an element's own declarations, chained to
+ * its parent's. Copying the whole scope per declaring element made a document
+ * with many declarations quadratic; the chain is at most MAX_DEPTH long.
+ */
+interface Scope {
+  readonly bindings: ReadonlyMap<string, string>;
+  readonly parent?: Scope;
+}
+
+function lookupNamespace(scope: Scope | undefined, prefix: string): string | undefined {
+  for (; scope !== undefined; scope = scope.parent) {
+    const uri = scope.bindings.get(prefix);
+    if (uri !== undefined) return uri;
+  }
+  return undefined;
 }
 
 interface OpenElement {
   readonly qname: string;
   readonly localName: string;
   readonly namespace: string;
-  readonly scope: ReadonlyMap<string, string>;
+  readonly scope: Scope;
   readonly children: XmlElement[];
   text: string;
 }
@@ -67,7 +89,7 @@ class Reader {
     if (XML_DECLARATION.test(src)) this.pos = XML_DECLARATION.lastIndex;
     this.misc();
     if (src[this.pos] !== '<') fail('no root element');
-    const root = this.element(new Map([['', ''], ['xml', XML_NAMESPACE]]), 1);
+    const root = this.element({ bindings: new Map([['', ''], ['xml', XML_NAMESPACE]]) }, 1);
     this.misc();
     if (this.pos !== src.length) fail('content after the root element');
     return root;
@@ -120,10 +142,12 @@ class Reader {
   private charData(stopAt: string): string {
     let out = '';
     let from = this.pos;
+    // Searched once: a reference never contains the stop character, and
+    // searching again per reference made many references quadratic.
+    const stop = this.src.indexOf(stopAt, from);
+    const end = stop < 0 ? this.src.length : stop;
     for (;;) {
       const amp = this.src.indexOf('&', from);
-      const stop = this.src.indexOf(stopAt, from);
-      const end = stop < 0 ? this.src.length : stop;
       if (amp < 0 || amp > end) {
         out += this.src.slice(from, end);
         this.pos = end;
@@ -157,7 +181,7 @@ class Reader {
   }
 
   /** Reads the start tag at `pos`, then the whole element. */
-  private element(parentScope: ReadonlyMap<string, string>, depth: number): XmlElement {
+  private element(parentScope: Scope, depth: number): XmlElement {
     if (depth > MAX_DEPTH) fail('nested too deeply');
     this.pos++; // '<'
     const qname = this.name();
@@ -178,27 +202,27 @@ class Reader {
       attributes.set(name, this.attributeValue());
     }
 
-    let scope = parentScope;
+    let declared: Map<string, string> | undefined;
     for (const [name, value] of attributes) {
       if (name === 'xmlns' || name.startsWith('xmlns:')) {
         const prefix = name === 'xmlns' ? '' : name.slice(6);
         if (prefix !== '' && value === '') fail('a prefix cannot be undeclared');
         if (prefix === 'xmlns' || value === XMLNS_NAMESPACE || (prefix === 'xml') !== (value === XML_NAMESPACE)) fail('reserved namespace misused');
-        if (scope === parentScope) scope = new Map(parentScope);
-        (scope as Map<string, string>).set(prefix, value);
+        (declared ??= new Map()).set(prefix, value);
       }
     }
+    const scope: Scope = declared === undefined ? parentScope : { bindings: declared, parent: parentScope };
     // Two prefixes bound to one namespace name the same attribute (Namespaces 1.0, 6.3).
     let qualified: Set<string> | undefined;
     for (const name of attributes.keys()) {
       const { prefix, localName } = splitQName(name);
       if (prefix === '' || prefix === 'xmlns') continue;
-      const expanded = `{${scope.get(prefix) ?? fail(`prefix "${prefix}" is not bound`)}}${localName}`;
+      const expanded = `{${lookupNamespace(scope, prefix) ?? fail(`prefix "${prefix}" is not bound`)}}${localName}`;
       if (qualified?.has(expanded)) fail('attribute repeated under another prefix');
       (qualified ??= new Set()).add(expanded);
     }
     const { prefix, localName } = splitQName(qname);
-    const namespace = scope.get(prefix) ?? fail(`prefix "${prefix}" is not bound`);
+    const namespace = lookupNamespace(scope, prefix) ?? fail(`prefix "${prefix}" is not bound`);
     const open: OpenElement = { qname, localName, namespace, scope, children: [], text: '' };
 
     if (this.src[this.pos] === '/') {
@@ -244,7 +268,8 @@ class Reader {
 export function parseXmlDocument(text: string): XmlElement | undefined {
   if (FORBIDDEN_CHAR.test(text)) return undefined;
   try {
-    return new Reader(text).document();
+    // XML 1.0 section 2.11: every `\r\n` and lone `\r` reaches the application as `\n`.
+    return new Reader(text.includes('\r') ? text.replace(LINE_END, '\n') : text).document();
   } catch (error) {
     if (error instanceof NotWellFormed) return undefined;
     throw error;

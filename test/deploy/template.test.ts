@@ -77,6 +77,7 @@ beforeAll(async () => {
       'memorySize=512',
       'profileSigningCertificateParameter=/autodiscover/profile-signing/certificate',
       'profileSigningKeyParameter=autodiscover-profile-signing-key',
+      'pseudonymKeyVersionId=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
     ]),
   ]);
 }, 120_000);
@@ -117,6 +118,24 @@ describe('the packaged template', () => {
     expect(JSON.stringify((fn.Environment as { Variables: Record<string, Json> }).Variables.TENANTS_TABLE)).toContain(`{"Ref":"${tableId}"}`);
     expect(fn).toMatchObject({ MemorySize: 256, Timeout: 4, Architectures: ['arm64'] });
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('gives the function a per-deployment pseudonym key, resolved at deploy time and never readable at run time', () => {
+    const [secretId, secret] = resourcesOfType(standard.template, 'AWS::SecretsManager::Secret')[0]!;
+    expect(secret.Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+    const reference = (template: Template) =>
+      (resourcesOfType(template, 'AWS::Lambda::Function')[0]![1].Properties!.Environment as { Variables: Record<string, Json> }).Variables.LOG_PSEUDONYM_KEY!;
+    // CloudFormation fills the value in when it deploys the function: no Secrets Manager call at cold start.
+    const [condition, pinned, current] = (reference(standard.template) as { 'Fn::If': [string, Json, Json] })['Fn::If'];
+    expect(current).toEqual({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString}}']] });
+    expect(pinned).toEqual({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] });
+    expect(standard.template.Conditions![condition]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    // Rotation: a pinned version changes the function, so CloudFormation resolves the new value.
+    const [customCondition, customPinned] = (reference(custom.template) as { 'Fn::If': [string, Json, Json] })['Fn::If'];
+    expect(JSON.stringify(customPinned)).toContain(':SecretString:::a1b2c3d4-5678-90ab-cdef-EXAMPLE11111}}');
+    expect(custom.template.Conditions![customCondition]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', ''] }] });
+    // And so the function's role holds no secretsmanager permission at all.
+    for (const template of [standard.template, custom.template]) expect(JSON.stringify(statements(template))).not.toMatch(/secretsmanager/i);
   });
 
   it('applies the parameters: existing table, custom domains, concurrency, memory, throttling', () => {

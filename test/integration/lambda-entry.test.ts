@@ -70,3 +70,25 @@ describe('functions/autodiscover handler', () => {
     expect(readSettings(result.body).user).toBeUndefined();
   });
 });
+
+describe('functions/autodiscover without a pseudonym key', () => {
+  it('still answers, and says once at start that pseudonyms use a random key of this instance', async () => {
+    const savedKey = process.env.LOG_PSEUDONYM_KEY;
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    let keyless: LambdaHttpHandler;
+    try {
+      delete process.env.LOG_PSEUDONYM_KEY;
+      vi.resetModules();
+      ({ handler: keyless } = await import('../../functions/autodiscover'));
+      const result = readResult('httpApiV2', await keyless(buildEvent('httpApiV2', { method: 'POST', path: '/autodiscover/autodiscover.xml', body: requestFixture('thunderbird.xml') })));
+      expect(result.status).toBe(200);
+    } finally {
+      process.env.LOG_PSEUDONYM_KEY = savedKey;
+      spy.mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true));
+    }
+    const lines = written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.level === 'warn' && /^LOG_PSEUDONYM_KEY is not set; /.test(String(line.config)))).toHaveLength(1);
+    expect(lines.filter((line) => line.status === 200 && /^[0-9a-f]{12}$/.test(String(line.localPartHash)))).toHaveLength(1);
+  });
+});

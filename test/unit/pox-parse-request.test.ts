@@ -192,6 +192,14 @@ describe('decoding', () => {
     expect(accepted(bytes).address.localPart).toBe('jörg');
   });
 
+  it.each(['US-ASCII', 'us-ascii', 'ASCII', 'ANSI_X3.4-1968', 'csASCII'])('refuses bytes above 0x7F under an ASCII declaration (%s)', (label) => {
+    // The WHATWG table maps several ASCII labels to windows-1252, which would read UTF-8 bytes as mojibake.
+    const declaration = `<?xml version="1.0" encoding="${label}"?>`;
+    expect(errorCode(utf8(body(declaration, 'jörg@example.com')))).toBe(600);
+    expect(errorCode(Buffer.from(body('', 'jörg@example.com'), 'latin1'), `text/xml; charset=${label}`)).toBe(600);
+    expect(accepted(utf8(body(declaration, 'alice@example.com'))).address.localPart).toBe('alice');
+  });
+
   it('refuses truncated UTF-16 rather than inventing a replacement character', () => {
     const full = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body('', 'alice@example.com'), 'utf16le')]);
     expect(errorCode(full.subarray(0, full.length - 1))).toBe(600);

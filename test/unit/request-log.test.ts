@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createResponder } from '../../lib/responder';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { jsonNumber, jsonString } from '../../lib/observability/metrics';
-import { localPartHash, stdoutLogSink, type RequestLogLine } from '../../lib/observability/request-log';
+import { localPartHash, localPartHasher, pseudonymKeyFromEnv, stdoutLogSink, type RequestLogLine } from '../../lib/observability/request-log';
 import type { TenantLookup } from '../../lib/tenants/resolve';
 import { requestBody } from '../support/fixtures';
 import { buildEvent } from '../support/lambda-events';
@@ -161,11 +161,38 @@ describe('request log line', () => {
     for (const doc of docs()) expectValidEmf(doc);
   });
 
-  it('hashes the lower-cased local part: the first 12 hex digits of its SHA-256', () => {
-    const expected = createHash('sha256').update('secret.person').digest('hex').slice(0, 12);
+  it('pseudonymises the lower-cased local part with an HMAC under the deployment key, never a plain hash', () => {
+    const key = process.env.LOG_PSEUDONYM_KEY!;
+    const expected = createHmac('sha256', key).update('secret.person').digest('hex').slice(0, 12);
     expect(localPartHash('Secret.Person')).toBe(expected);
     expect(localPartHash('secret.person')).toBe(expected);
     expect(localPartHash('other')).not.toBe(expected);
+    // Not recomputable without the key: not the plain SHA-256 a name list reverses, not the HMAC under another key.
+    expect(expected).not.toBe(createHash('sha256').update('secret.person').digest('hex').slice(0, 12));
+    expect(localPartHasher(Buffer.from('x'.repeat(32)))('secret.person')).not.toBe(expected);
+    expect(localPartHasher(Buffer.from(key))('secret.person')).toBe(expected);
+  });
+
+  it('gives the same pseudonym before and after its memo of recent local parts overflows', () => {
+    const hasher = localPartHasher(Buffer.from('m'.repeat(32)));
+    const first = hasher('Alice');
+    const others = Array.from({ length: 3000 }, (_, i) => hasher(`user${i}`));
+    expect(new Set(others).size).toBe(3000);
+    expect(hasher('alice')).toBe(first);
+    expect(first).toBe(createHmac('sha256', 'm'.repeat(32)).update('alice').digest('hex').slice(0, 12));
+  });
+
+  it('reads the key from LOG_PSEUDONYM_KEY; without a usable one draws a random key per instance and says so', () => {
+    const given = 'k'.repeat(40);
+    expect(pseudonymKeyFromEnv({ LOG_PSEUDONYM_KEY: given })).toEqual({ key: Buffer.from(given) });
+    for (const env of [{}, { LOG_PSEUDONYM_KEY: '' }, { LOG_PSEUDONYM_KEY: 'short' }]) {
+      const first = pseudonymKeyFromEnv(env);
+      const second = pseudonymKeyFromEnv(env);
+      expect(first.problem).toMatch(/^LOG_PSEUDONYM_KEY (is not set|is shorter than 32 characters); /);
+      expect(first.key).toHaveLength(32);
+      expect(first.key.equals(second.key), 'each instance draws its own key').toBe(false);
+      expect(localPartHasher(first.key)('alice')).toMatch(/^[0-9a-f]{12}$/);
+    }
   });
 
   it('writes strings and numbers exactly as JSON.stringify does', () => {
