@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate20;
 module.exports.default = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"hasMailboxes":{"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048}}};
 const pattern4 = new RegExp("@", "u");
 const schema32 = {"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 const schema33 = {"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
@@ -713,8 +713,9 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema44 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema44 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 const schema45 = {"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
+const schema47 = {"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"};
 const pattern8 = new RegExp("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -749,7 +750,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "id") || (key0 === "aliasOf")) || (key0 === "enabled")) || (key0 === "updatedAt")) || (key0 === "updatedBy")) || (key0 === "note"))){
+if(!(((((((key0 === "id") || (key0 === "aliasOf")) || (key0 === "enabled")) || (key0 === "hasMailboxes")) || (key0 === "updatedAt")) || (key0 === "updatedBy")) || (key0 === "note"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -842,11 +843,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data3 = data.updatedAt;
-if(typeof data3 === "string"){
-if(func1(data3) > 256){
-const err10 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.hasMailboxes !== undefined){
+if(typeof data.hasMailboxes !== "boolean"){
+const err10 = {instancePath:instancePath+"/hasMailboxes",schemaPath:"#/$defs/hasMailboxes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -856,8 +855,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedAt !== undefined){
+let data4 = data.updatedAt;
+if(typeof data4 === "string"){
+if(func1(data4) > 256){
+const err11 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -867,11 +869,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.updatedBy !== undefined){
-let data4 = data.updatedBy;
-if(typeof data4 === "string"){
-if(func1(data4) > 256){
-const err12 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err12 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -881,8 +880,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedBy !== undefined){
+let data5 = data.updatedBy;
+if(typeof data5 === "string"){
+if(func1(data5) > 256){
+const err13 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -892,11 +894,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.note !== undefined){
-let data5 = data.note;
-if(typeof data5 === "string"){
-if(func1(data5) > 2048){
-const err14 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+else {
+const err14 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -906,8 +905,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.note !== undefined){
+let data6 = data.note;
+if(typeof data6 === "string"){
+if(func1(data6) > 2048){
+const err15 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -917,9 +919,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
 else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err16 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -928,13 +929,25 @@ vErrors.push(err16);
 }
 errors++;
 }
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
 validate27.errors = vErrors;
 return errors === 0;
 }
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
-const schema54 = {"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"};
+const schema51 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema55 = {"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"};
 const pattern11 = new RegExp("^https://[^\\s/?#]+(?:[/?#]\\S*)?$", "u");
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -969,7 +982,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func5.call(schema50.properties, key0))){
+if(!(func5.call(schema51.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -1217,11 +1230,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data9 = data.updatedAt;
-if(typeof data9 === "string"){
-if(func1(data9) > 256){
-const err22 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.hasMailboxes !== undefined){
+if(typeof data.hasMailboxes !== "boolean"){
+const err22 = {instancePath:instancePath+"/hasMailboxes",schemaPath:"#/$defs/hasMailboxes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1231,8 +1242,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedAt !== undefined){
+let data10 = data.updatedAt;
+if(typeof data10 === "string"){
+if(func1(data10) > 256){
+const err23 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1242,11 +1256,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.updatedBy !== undefined){
-let data10 = data.updatedBy;
-if(typeof data10 === "string"){
-if(func1(data10) > 256){
-const err24 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err24 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1256,8 +1267,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedBy !== undefined){
+let data11 = data.updatedBy;
+if(typeof data11 === "string"){
+if(func1(data11) > 256){
+const err25 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1267,11 +1281,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.note !== undefined){
-let data11 = data.note;
-if(typeof data11 === "string"){
-if(func1(data11) > 2048){
-const err26 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+else {
+const err26 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1281,8 +1292,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.note !== undefined){
+let data12 = data.note;
+if(typeof data12 === "string"){
+if(func1(data12) > 2048){
+const err27 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1292,14 +1306,25 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err28 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }

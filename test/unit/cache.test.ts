@@ -8,7 +8,7 @@ import { createTestTable } from '../support/tenant-table';
 // counted where the cache calls the store; a "broken" store is the same table
 // code pointed at a loopback port nothing listens on.
 
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100, maxAbsentEntries: 100 };
 
 const domainItem = (id: string, server = `imap.${id}`): RawItem => ({
   id,
