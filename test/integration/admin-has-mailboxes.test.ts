@@ -1,28 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runAdmin } from '../../infra/admin/cli';
 import type { RawItem, TenantTable } from '../../lib/tenants/dynamodb';
+import { admin, itemFile, temporaryFolder } from '../support/admin';
 import { createTestTable } from '../support/tenant-table';
 
 // How the admin CLI keeps domain items' hasMailboxes right, against dynalite:
 // put fills it in, a mailbox put sets it, list flags mailbox items that would
 // never be read, migrate sets it on a table written by other means.
 
-const dir = mkdtempSync(join(tmpdir(), 'admin-has-mailboxes-'));
-const file = (name: string, content: unknown) => {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(content));
-  return path;
-};
-
-async function admin(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runAdmin(argv, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const dir = temporaryFolder('admin-has-mailboxes');
+const file = (name: string, content: unknown) => itemFile(dir, name, content);
 
 const domain = (id: string, extra: RawItem = {}): RawItem => ({
   id,
