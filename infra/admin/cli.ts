@@ -5,7 +5,7 @@ import { createAdminTenantTable, type RawItem, type TenantTable } from '../../li
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
 import { runDnsCommand } from './dns';
-import { announceWrittenMailboxes, migrateHasMailboxes, unreadMailboxNotes, withHasMailboxes } from './has-mailboxes';
+import { announceWrittenMailboxes, migrateHasMailboxes, hasMailboxesNotes, withHasMailboxes } from './has-mailboxes';
 import { aliasesInTable, checkItems, formatProblem, readItemsFile, writeItems } from './items';
 
 // `npm run admin -- <command>`: manage tenant items in the table named by
@@ -20,7 +20,7 @@ Commands:
   validate <file.json>  Check the file without writing (schema and alias rules within the file).
   get <id>              Print one item (a domain such as example.com, or an address).
   delete <id> [--force] Delete one item (refused while aliases point at the domain, unless --force).
-  list                  One line per item: id, kind, state (and mailbox items that are never read).
+  list                  One line per item: id, kind, state; flags mailbox items that are never read.
   migrate               Set hasMailboxes on every domain item to whether mailbox items exist under it.
   dns <domain> [--host <responder host>] [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]
                         Print the DNS records a hosted domain needs (mode srv unless given).
@@ -105,9 +105,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   async list(_args, table, out) {
     const items: RawItem[] = [];
     for await (const item of table().scanItems()) items.push(item);
-    const unread = unreadMailboxNotes(items);
+    const notes = hasMailboxesNotes(items);
     for (const item of items) {
-      const note = unread.get(String(item.id));
+      const note = notes.get(String(item.id));
       out(`${String(item.id)}\t${describeItem(item)}${note ? `, ${note}` : ''}`);
     }
     out(`${items.length} item(s) in ${table().tableName}.`);

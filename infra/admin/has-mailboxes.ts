@@ -72,10 +72,15 @@ export async function migrateHasMailboxes(table: Pick<TenantTable, 'scanItems' |
   return 0;
 }
 
-/** For `list`: mailbox items that would never be read (their domain says `hasMailboxes: false`, or has no item), and why. */
-export function unreadMailboxNotes(items: readonly RawItem[]): Map<string, string> {
+/**
+ * For `list`: mailbox items that would never be read (their domain says
+ * `hasMailboxes: false`, or has no item), and domain items that do not say
+ * (each new address costs a read until `migrate` runs), with why.
+ */
+export function hasMailboxesNotes(items: readonly RawItem[]): Map<string, string> {
   const announced = new Map(items.filter(isDomainItem).map((item) => [item.id as string, item.hasMailboxes]));
   const notes = new Map<string, string>();
+  for (const [id, hasMailboxes] of announced) if (hasMailboxes === undefined) notes.set(id, 'hasMailboxes unset (run migrate)');
   for (const { id } of items) {
     if (typeof id !== 'string' || !isMailboxId(id)) continue;
     const domain = domainOf(id);

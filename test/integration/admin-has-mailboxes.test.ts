@@ -87,7 +87,7 @@ describe('hasMailboxes in the admin CLI', () => {
     expect(second.out.split('\n')).toHaveLength(1);
   });
 
-  it('list flags a mailbox item that would never be read', async () => {
+  it('list flags a mailbox item that would never be read, and a domain that does not say', async () => {
     await table.putItem(domain('quiet.list.example', { hasMailboxes: false }));
     await table.putItem({ id: 'hidden@quiet.list.example', displayName: 'Hidden' });
     await table.putItem({ id: 'lost@nodomain.list.example', displayName: 'Lost' });
@@ -99,6 +99,10 @@ describe('hasMailboxes in the admin CLI', () => {
     expect(line('hidden@quiet.list.example')).toBe('hidden@quiet.list.example\tmailbox, NEVER READ: quiet.list.example says hasMailboxes false (run migrate)');
     expect(line('lost@nodomain.list.example')).toBe('lost@nodomain.list.example\tmailbox, NEVER READ: no domain item nodomain.list.example');
     expect(line('seen@loud.list.example')).toBe('seen@loud.list.example\tmailbox');
+    expect(line('loud.list.example')).toBe('loud.list.example\tdomain, IMAP, enabled');
+
+    await table.putItem(domain('unsaid.list.example'));
+    expect((await admin('list')).out).toContain('unsaid.list.example\tdomain, IMAP, enabled, hasMailboxes unset (run migrate)');
   });
 
   it('is in the help', async () => {
