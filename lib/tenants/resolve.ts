@@ -92,16 +92,19 @@ function decide(read: ItemReader, items: ItemsRead, domain: string, mailboxId?: 
   // Mailbox items are looked up by the requested address only, also at an alias.
   const wantedMailbox = mailboxId !== undefined && announcesMailboxes(domainItem) ? mailboxId : undefined;
   const targetId = isAlias(domainItem) && domainItem.aliasOf !== domain ? domainItem.aliasOf : undefined;
-  const unread = [wantedMailbox, targetId].filter((id): id is string => id !== undefined && !items.has(id));
-  if (unread.length === 0) return decideSettings((id) => items.get(id), domain, domainItem, wantedMailbox);
+  const mailboxUnread = wantedMailbox !== undefined && !items.has(wantedMailbox);
+  const targetUnread = targetId !== undefined && !items.has(targetId);
+  if (!mailboxUnread && !targetUnread) return decideSettings(items, undefined, domain, domainItem, wantedMailbox);
+  const unread = mailboxUnread && targetUnread ? [wantedMailbox!, targetId!] : [mailboxUnread ? wantedMailbox! : targetId!];
   const more = read(unread, NO_IDS);
-  const either = (found: ItemsRead) => (id: string) => (found.has(id) ? found.get(id) : items.get(id));
   return more instanceof Promise
-    ? more.then((found) => decideSettings(either(found), domain, domainItem, wantedMailbox))
-    : decideSettings(either(more), domain, domainItem, wantedMailbox);
+    ? more.then((found) => decideSettings(items, found, domain, domainItem, wantedMailbox))
+    : decideSettings(items, more, domain, domainItem, wantedMailbox);
 }
 
-function decideSettings(item: (id: string) => CheckedItem | undefined, domain: string, domainItem: DomainItem, mailboxId: string | undefined): TenantLookup {
+/** The rest of a hosted domain's answer: the mailbox item and the alias target, from the first read or the one after (`more`). */
+function decideSettings(items: ItemsRead, more: ItemsRead | undefined, domain: string, domainItem: DomainItem, mailboxId: string | undefined): TenantLookup {
+  const item = (id: string) => (more?.has(id) ? more.get(id) : items.get(id));
   let mailbox: MailboxItem | undefined;
   const mailboxCheck = mailboxId === undefined ? undefined : item(mailboxId);
   if (mailboxCheck !== undefined) {
