@@ -1,10 +1,11 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { applyLocalDefaults } from '../local/aws-env';
-import { createAdminTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createAdminTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
 import { runDnsCommand } from './dns';
+import { announceWrittenMailboxes, migrateHasMailboxes, hasMailboxesNotes, withHasMailboxes } from './has-mailboxes';
 import { aliasesInTable, checkItems, formatProblem, readItemsFile, writeItems } from './items';
 
 // `npm run admin -- <command>`: manage tenant items in the table named by
@@ -19,7 +20,8 @@ Commands:
   validate <file.json>  Check the file without writing (schema and alias rules within the file).
   get <id>              Print one item (a domain such as example.com, or an address).
   delete <id> [--force] Delete one item (refused while aliases point at the domain, unless --force).
-  list                  One line per item: id, kind, state.
+  list                  One line per item: id, kind, state; flags mailbox items that are never read.
+  migrate               Set hasMailboxes on every domain item to whether mailbox items exist under it.
   dns <domain> [--host <responder host>] [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]
                         Print the DNS records a hosted domain needs (mode srv unless given).
   --help                This text.
@@ -62,8 +64,9 @@ async function putOrValidate(args: string[], table: TenantTable | undefined, out
     out(`${items.length} item(s) valid.`);
     return 0;
   }
-  const report = await writeItems(table, items);
+  const report = await writeItems(table, await withHasMailboxes(items as RawItem[], table, out));
   for (const id of report.written) out(`written: ${id}`);
+  await announceWrittenMailboxes(report.written, table, out);
   if (report.failed) {
     err(`failed: ${report.failed.id}: ${report.failed.error}`);
     err(`${report.written.length} of ${items.length} item(s) were written (listed above); the rest were not.`);
@@ -100,14 +103,17 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     return 0;
   },
   async list(_args, table, out) {
-    let count = 0;
-    for await (const item of table().scanItems()) {
-      out(`${String(item.id)}\t${describeItem(item)}`);
-      count++;
+    const items: RawItem[] = [];
+    for await (const item of table().scanItems()) items.push(item);
+    const notes = hasMailboxesNotes(items);
+    for (const item of items) {
+      const note = notes.get(String(item.id));
+      out(`${String(item.id)}\t${describeItem(item)}${note ? `, ${note}` : ''}`);
     }
-    out(`${count} item(s) in ${table().tableName}.`);
+    out(`${items.length} item(s) in ${table().tableName}.`);
     return 0;
   },
+  migrate: (_args, table, out) => migrateHasMailboxes(table(), out),
   dns: (args, table, out, err) => runDnsCommand(args, table(), out, err),
 };
 

@@ -24,11 +24,15 @@ export const unhostedName = (rank: number): string => `u${rank}.nowhere.example`
 export const isAliasRank = (rank: number): boolean => rank % WORKLOAD.aliasEvery === WORKLOAD.aliasEvery - 1;
 export const localPart = (user: number): string => `user${user}`;
 
+const hasMailboxItem = (rank: number, user: number): boolean => (rank * WORKLOAD.usersPerDomain + user) % WORKLOAD.mailboxItemEvery === 0;
+
 export function benchItems(): RawItem[] {
   const items: RawItem[] = [];
   for (let rank = 0; rank < WORKLOAD.hostedDomains; rank++) {
     const id = domainName(rank);
-    if (isAliasRank(rank)) items.push({ id, aliasOf: domainName(rank - 1) });
+    // Domains announce whether they have mailbox items, as the admin CLI writes them.
+    const hasMailboxes = Array.from({ length: WORKLOAD.usersPerDomain }, (_, user) => hasMailboxItem(rank, user)).includes(true);
+    if (isAliasRank(rank)) items.push({ id, aliasOf: domainName(rank - 1), hasMailboxes });
     else {
       items.push({
         id,
@@ -37,10 +41,11 @@ export function benchItems(): RawItem[] {
           { type: 'POP3', server: `pop.${id}`, port: 995, tls: 'implicit' },
           { type: 'SMTP', server: `smtp.${id}`, port: 587, tls: 'starttls' },
         ],
+        hasMailboxes,
       });
     }
     for (let user = 0; user < WORKLOAD.usersPerDomain; user++) {
-      if ((rank * WORKLOAD.usersPerDomain + user) % WORKLOAD.mailboxItemEvery === 0) {
+      if (hasMailboxItem(rank, user)) {
         items.push({ id: `${localPart(user)}@${id}`, displayName: `User ${user} of ${id}` });
       }
     }

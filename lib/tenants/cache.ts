@@ -1,13 +1,16 @@
 import { TenantStoreError, type TenantStore } from './dynamodb';
-import { checkItem, resolveTenant, type CheckedItem, type TenantLookup } from './resolve';
+import { checkItem, resolveTenant, type CheckedItem, type FoundItems, type ItemsRead, type TenantLookup } from './resolve';
 import { isMailboxId, type DomainItem } from './model';
 
 // A per-instance cache of checked tenant items. Items are cached one by one
 // (domain items, mailbox items, alias targets), each positive or negative,
 // so every address of a cached domain shares the domain item and an alias
-// target is read once for all its aliases. Nothing here starts a timer: a
-// frozen or idle Lambda instance holds no work, and time is read from the
-// injected clock only when a lookup runs.
+// target is read once for all its aliases. Ids with no item (unhosted
+// domains, addresses without a mailbox item) are kept in a budget of their
+// own: anyone can ask for endless distinct ones, and a flood of them must not
+// push the hosted domains out. Nothing here starts a timer: a frozen or idle
+// Lambda instance holds no work, and time is read from the injected clock
+// (monotonic by default) only when a lookup runs.
 
 export interface CacheSettings {
   /** How long a read item is served without asking DynamoDB. */
@@ -23,8 +26,10 @@ export interface CacheSettings {
   readonly mailboxAbsentTtlMs: number;
   /** How old a copy may be and still answer when DynamoDB fails (stale-if-error). */
   readonly staleMs: number;
-  /** Items kept at most; the least recently used go first. */
+  /** Items that exist kept at most; the least recently used go first. */
   readonly maxEntries: number;
+  /** Ids without an item ("not hosted", "no mailbox item") kept at most, apart from `maxEntries`. */
+  readonly maxAbsentEntries: number;
 }
 
 export const DEFAULT_CACHE_SETTINGS: CacheSettings = {
@@ -33,6 +38,7 @@ export const DEFAULT_CACHE_SETTINGS: CacheSettings = {
   mailboxAbsentTtlMs: 600_000,
   staleMs: 3_600_000,
   maxEntries: 20_000,
+  maxAbsentEntries: 10_000,
 };
 
 const ENV_SETTINGS: ReadonlyArray<readonly [variable: string, key: keyof CacheSettings, scale: number]> = [
@@ -41,6 +47,7 @@ const ENV_SETTINGS: ReadonlyArray<readonly [variable: string, key: keyof CacheSe
   ['CACHE_MAILBOX_ABSENT_TTL_SECONDS', 'mailboxAbsentTtlMs', 1000],
   ['CACHE_STALE_SECONDS', 'staleMs', 1000],
   ['CACHE_MAX_ENTRIES', 'maxEntries', 1],
+  ['CACHE_MAX_ABSENT_ENTRIES', 'maxAbsentEntries', 1],
 ];
 
 /**
@@ -77,7 +84,7 @@ export interface LookupReport {
 }
 
 /**
- * One cached item, and its place in the recency list. Entries are updated in
+ * One cached item, and its place in a recency list. Entries are updated in
  * place: a hit only relinks two neighbours, where re-inserting into the Map
  * (delete + set) would leave deleted slots behind that every later lookup of a
  * hot key walks past until the Map rehashes.
@@ -85,6 +92,8 @@ export interface LookupReport {
 class Entry {
   /** Kept past its TTL because DynamoDB failed: answers say `stale` until a read succeeds. */
   stale = false;
+  /** The list this entry is counted in; undefined once evicted. */
+  list: RecencyList | undefined;
   /** Neighbours in the recency list (older towards `oldest`, newer towards `newest`). */
   older: Entry | undefined;
   newer: Entry | undefined;
@@ -96,6 +105,43 @@ class Entry {
     public fetchedAt: number,
     public freshUntil: number,
   ) {}
+}
+
+/** Entries in order of use, with a bound of their own. */
+class RecencyList {
+  size = 0;
+  oldest: Entry | undefined;
+  newest: Entry | undefined;
+
+  constructor(readonly maxSize: number) {}
+
+  /** Makes `entry` the most recently used, adding it if it is in no list. */
+  touch(entry: Entry): void {
+    if (entry === this.newest) return;
+    if (entry.list === this) this.unlink(entry);
+    else {
+      entry.list = this;
+      this.size++;
+    }
+    entry.older = this.newest;
+    if (this.newest) this.newest.newer = entry;
+    this.newest = entry;
+    this.oldest ??= entry;
+  }
+
+  remove(entry: Entry): void {
+    this.unlink(entry);
+    entry.list = undefined;
+    this.size--;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else if (this.oldest === entry) this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else if (this.newest === entry) this.newest = entry.older;
+    entry.older = entry.newer = undefined;
+  }
 }
 
 type Fetch = Promise<{ readonly items: ReadonlyMap<string, CheckedItem> } | { readonly error: TenantStoreError }>;
@@ -124,60 +170,72 @@ function ttlFor(id: string, value: CheckedItem | undefined, settings: CacheSetti
   return notHosted ? settings.negativeTtlMs : settings.ttlMs;
 }
 
+/** Ages are measured on a monotonic clock: a wall-clock step must not keep entries fresh (or expire them). */
+const monotonicNow = (): number => performance.now();
+
 export class TenantCache {
   private readonly entries = new Map<string, Entry>();
-  /** Ends of the recency list: the least recently used entry goes first when the cache is full. */
-  private oldest: Entry | undefined;
-  private newest: Entry | undefined;
+  /** Items that exist, and ids that have none: separate budgets, so a flood of the second cannot evict the first. */
+  private readonly present: RecencyList;
+  private readonly absent: RecencyList;
   /** Reads under way, by item id: concurrent misses for one id wait for the same round trip. */
   private readonly inflight = new Map<string, Fetch>();
 
   constructor(
     private readonly store: TenantStore,
     private readonly settings: CacheSettings = DEFAULT_CACHE_SETTINGS,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly now: () => number = monotonicNow,
+  ) {
+    this.present = new RecencyList(settings.maxEntries);
+    this.absent = new RecencyList(settings.maxAbsentEntries);
+  }
 
   /**
    * `lookupTenant` with the cache in front; same answers, fewer round trips.
    * Synchronous when every item the lookup needs is fresh in memory.
    */
   lookup(domain: string, mailboxId?: string, report?: LookupReport): TenantLookup | Promise<TenantLookup> {
-    return resolveTenant((ids) => this.read(ids, report), domain, mailboxId);
+    return resolveTenant((ids, alongside) => this.read(ids, alongside, report), domain, mailboxId);
   }
 
-  /** Items held, fresh or not (for tests and the benchmark). */
+  /** Entries held, fresh or not, of both budgets (for tests and the benchmark). */
   get size(): number {
     return this.entries.size;
   }
 
-  private read(ids: readonly string[], report: LookupReport | undefined): ReadonlyMap<string, CheckedItem> | Promise<ReadonlyMap<string, CheckedItem>> {
-    const found = new Map<string, CheckedItem>();
-    let missing: string[] | undefined;
+  private read(ids: readonly string[], alongside: readonly string[], report: LookupReport | undefined): ItemsRead | Promise<ItemsRead> {
+    const found: FoundItems = new Map();
     const now = this.now();
-    for (const id of ids) {
-      const entry = this.entries.get(id);
-      if (entry !== undefined && now < entry.freshUntil) {
-        this.touch(entry);
-        if (entry.value !== undefined) found.set(id, entry.value);
-        if (entry.stale) note(report, 'stale');
-      } else {
-        (missing ??= []).push(id);
-      }
-    }
+    let missing: string[] | undefined;
+    for (const id of ids) if (!this.answerFromMemory(id, now, found, report)) (missing ??= []).push(id);
     if (missing === undefined) {
+      // No round trip needed: `alongside` ids answer only if they are fresh in memory.
+      for (const id of alongside) this.answerFromMemory(id, now, found, report);
       note(report, 'hit'); // no-op when a stale copy already said 'stale'
       return found;
     }
+    for (const id of alongside) if (!this.answerFromMemory(id, now, found, report)) missing.push(id);
     return this.readMissing(missing, found, report);
   }
 
+  /** Puts a fresh entry's value into `found`; false when `id` has to be read. */
+  private answerFromMemory(id: string, now: number, found: FoundItems, report: LookupReport | undefined): boolean {
+    const entry = this.entries.get(id);
+    if (entry === undefined || now >= entry.freshUntil) return false;
+    entry.list!.touch(entry);
+    found.set(id, entry.value);
+    if (entry.stale) note(report, 'stale');
+    return true;
+  }
+
   /** Waits for the round trips `missing` needs (starting those nobody has started), then falls back to stale copies. */
-  private async readMissing(missing: readonly string[], found: Map<string, CheckedItem>, report: LookupReport | undefined): Promise<ReadonlyMap<string, CheckedItem>> {
+  private async readMissing(missing: readonly string[], found: FoundItems, report: LookupReport | undefined): Promise<ItemsRead> {
     note(report, 'miss');
     const unclaimed = missing.filter((id) => !this.inflight.has(id));
     if (unclaimed.length > 0) this.fetch(unclaimed, report);
     const flights = missing.map((id) => this.inflight.get(id)!);
+    // Held until the reads settle: the entries may be evicted meanwhile, and a failed read still needs its copy.
+    const copies = missing.map((id) => this.entries.get(id));
     const started = performance.now();
     const outcomes = await Promise.all(flights);
     if (report) report.storeMs = (report.storeMs ?? 0) + (performance.now() - started);
@@ -190,21 +248,21 @@ export class TenantCache {
     missing.forEach((id, i) => {
       const outcome = outcomes[i]!;
       if ('items' in outcome) {
-        const value = outcome.items.get(id);
-        if (value !== undefined) found.set(id, value);
+        found.set(id, outcome.items.get(id));
         return;
       }
       failure = outcome.error;
-      const entry = this.entries.get(id);
+      const entry = this.entries.get(id) ?? copies[i];
       if (entry === undefined || entry.fetchedAt < staleLimit) {
         unserved = true;
         return;
       }
       note(report, 'stale');
-      if (entry.value !== undefined) found.set(id, entry.value);
+      found.set(id, entry.value);
       const retryAt = this.now() + Math.min(RETRY_AFTER_FAILURE_MS, this.settings.ttlMs);
       entry.freshUntil = Math.min(retryAt, entry.fetchedAt + this.settings.staleMs);
       entry.stale = true;
+      if (this.entries.get(id) !== entry) this.place(entry); // evicted during the read: it answers, so it is in use again
     });
     if (failure !== undefined && report) report.storeError = (failure as TenantStoreError).message;
     if (unserved) throw failure!;
@@ -237,39 +295,28 @@ export class TenantCache {
 
   private remember(id: string, value: CheckedItem | undefined, fetchedAt: number): void {
     const freshUntil = fetchedAt + ttlFor(id, value, this.settings);
-    let entry = this.entries.get(id);
+    const entry = this.entries.get(id);
     if (entry === undefined) {
-      entry = new Entry(id, value, fetchedAt, freshUntil);
-      this.entries.set(id, entry);
-    } else {
-      entry.value = value;
-      entry.fetchedAt = fetchedAt;
-      entry.freshUntil = freshUntil;
-      entry.stale = false;
+      this.place(new Entry(id, value, fetchedAt, freshUntil));
+      return;
     }
-    this.touch(entry);
-    while (this.entries.size > this.settings.maxEntries) {
-      const evicted = this.oldest!;
-      this.unlink(evicted);
+    entry.value = value;
+    entry.fetchedAt = fetchedAt;
+    entry.freshUntil = freshUntil;
+    entry.stale = false;
+    this.place(entry);
+  }
+
+  /** Makes `entry` the most recently used of its budget (which its value decides), evicting beyond that budget. */
+  private place(entry: Entry): void {
+    const list = entry.value === undefined ? this.absent : this.present;
+    if (entry.list !== list) entry.list?.remove(entry);
+    this.entries.set(entry.id, entry);
+    list.touch(entry);
+    while (list.size > list.maxSize) {
+      const evicted = list.oldest!;
+      list.remove(evicted);
       this.entries.delete(evicted.id);
     }
-  }
-
-  /** Makes `entry` the most recently used. */
-  private touch(entry: Entry): void {
-    if (entry === this.newest) return;
-    this.unlink(entry);
-    entry.older = this.newest;
-    if (this.newest) this.newest.newer = entry;
-    this.newest = entry;
-    this.oldest ??= entry;
-  }
-
-  private unlink(entry: Entry): void {
-    if (entry.older) entry.older.newer = entry.newer;
-    else if (this.oldest === entry) this.oldest = entry.newer;
-    if (entry.newer) entry.newer.older = entry.older;
-    else if (this.newest === entry) this.newest = entry.older;
-    entry.older = entry.newer = undefined;
   }
 }

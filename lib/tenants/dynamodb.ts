@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
@@ -13,6 +14,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  UpdateCommand,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 
@@ -34,6 +36,8 @@ export interface TenantTable extends TenantStore {
   readonly tableName: string;
   putItem(item: RawItem): Promise<void>;
   deleteItem(id: string): Promise<void>;
+  /** Sets a domain item's `hasMailboxes`, only if the item exists (an item of just `id` would break the contract); false if it does not. */
+  setHasMailboxes(domain: string, value: boolean): Promise<boolean>;
   scanItems(): AsyncIterable<RawItem>;
   /** Creates the table as the contract describes it, if it does not exist; for local runs and tests. */
   ensureTable(): Promise<void>;
@@ -149,6 +153,23 @@ export function createTenantTable(
     },
     async deleteItem(id) {
       await storeCall('DeleteItem', () => documents.send(new DeleteCommand({ TableName: tableName, Key: { id } })));
+    },
+    async setHasMailboxes(domain, value) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { id: domain },
+            UpdateExpression: 'SET hasMailboxes = :value',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeValues: { ':value': value },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw new TenantStoreError(`DynamoDB UpdateItem failed: ${(error as Error).name}`, { cause: error });
+      }
     },
     async *scanItems() {
       const pages = paginateScan({ client: documents }, { TableName: tableName });

@@ -41,12 +41,16 @@ export interface HostedDomainItem extends Metadata {
   readonly cardDav?: ServiceUrl;
   readonly redirectUrl?: string;
   readonly enabled?: boolean;
+  /** Mailbox items under this domain: `false` = none (never read), `true` = some, absent = unknown (read). */
+  readonly hasMailboxes?: boolean;
 }
 
 export interface AliasDomainItem extends Metadata {
   readonly id: string;
   readonly aliasOf: string;
   readonly enabled?: boolean;
+  /** As on a hosted domain: mailbox items at the alias's own addresses. */
+  readonly hasMailboxes?: boolean;
 }
 
 export type DomainItem = HostedDomainItem | AliasDomainItem;

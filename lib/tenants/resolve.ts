@@ -26,13 +26,24 @@ export type CheckedItem =
   | { readonly valid: false; readonly problem: ItemProblem; readonly disabled: boolean };
 
 /**
- * Reads items by id in (at most) one round trip; ids without an item are
- * absent from the map. A cache may answer synchronously when it holds every
- * id fresh, so a warm lookup builds no promise chain.
+ * Items by id as a reader found them: every id the reader answers for is a
+ * key, with `undefined` when the table has no such item. An id that is not a
+ * key was not read.
  */
-export type ItemReader = (ids: readonly string[]) => ReadonlyMap<string, CheckedItem> | Promise<ReadonlyMap<string, CheckedItem>>;
+export type FoundItems = Map<string, CheckedItem | undefined>;
+export type ItemsRead = ReadonlyMap<string, CheckedItem | undefined>;
+
+/**
+ * Reads `ids` in (at most) one round trip. `alongside` ids ride along when a
+ * round trip for `ids` is needed anyway, and are answered otherwise only if
+ * already known, so asking for them never costs a round trip of its own. A
+ * cache may answer synchronously when it holds every id fresh, so a warm
+ * lookup builds no promise chain.
+ */
+export type ItemReader = (ids: readonly string[], alongside: readonly string[]) => ItemsRead | Promise<ItemsRead>;
 
 const NOT_HOSTED: TenantLookup = { kind: 'notHosted' };
+const NO_IDS: readonly string[] = [];
 const invalid = (id: string, path: string, reason: string): TenantLookup => ({ kind: 'invalid', problem: { id, path, reason } });
 
 export function checkItem(raw: unknown): CheckedItem {
@@ -42,47 +53,69 @@ export function checkItem(raw: unknown): CheckedItem {
   return { valid: false, problem: result.problems[0]!, disabled };
 }
 
-/** A reader straight from the store: every call is a round trip and every item is validated. */
+/** A reader straight from the store: every call is one round trip for all its ids, and every item is validated. */
 export const storeReader =
   (store: TenantStore): ItemReader =>
-  async (ids) => {
-    const checked = new Map<string, CheckedItem>();
-    for (const [id, raw] of await store.getItems(ids)) checked.set(id, checkItem(raw));
-    return checked;
+  async (ids, alongside) => {
+    const all = [...ids, ...alongside];
+    const found: FoundItems = new Map(all.map((id) => [id, undefined]));
+    for (const [id, raw] of await store.getItems(all)) found.set(id, checkItem(raw));
+    return found;
   };
 
 /**
- * Loads a domain (and the mailbox item, when an address is known) in one
- * read, plus one more read for an alias target (tenant-item.md). Synchronous
- * when `read` answers synchronously.
+ * Whether a domain's mailbox items are read at all. `hasMailboxes: false`
+ * says there are none, so an address costs no read; absent means unknown
+ * (an item written before the attribute existed), read as always.
+ */
+const announcesMailboxes = (domain: DomainItem): boolean => domain.hasMailboxes !== false;
+
+/**
+ * Loads a domain, and the mailbox item when an address is known and the
+ * domain announces mailbox items: a cold domain and its address in one round
+ * trip; a cached domain that has no mailbox items, or that is not hosted, in
+ * none. One more read for an alias target (tenant-item.md). Synchronous when
+ * `read` answers synchronously.
  */
 export function resolveTenant(read: ItemReader, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {
-  const items = read(mailboxId === undefined ? [domain] : [domain, mailboxId]);
+  const items = read([domain], mailboxId === undefined ? NO_IDS : [mailboxId]);
   return items instanceof Promise ? items.then((found) => decide(read, found, domain, mailboxId)) : decide(read, items, domain, mailboxId);
 }
 
-function decide(read: ItemReader, items: ReadonlyMap<string, CheckedItem>, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {
+function decide(read: ItemReader, items: ItemsRead, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {
   const domainCheck = items.get(domain);
   if (domainCheck === undefined) return NOT_HOSTED;
   if (!domainCheck.valid) return domainCheck.disabled ? NOT_HOSTED : { kind: 'invalid', problem: domainCheck.problem };
   const domainItem = domainCheck.item as DomainItem;
   if (domainItem.enabled === false) return NOT_HOSTED;
 
+  // Mailbox items are looked up by the requested address only, also at an alias.
+  const wantedMailbox = mailboxId !== undefined && announcesMailboxes(domainItem) ? mailboxId : undefined;
+  const targetId = isAlias(domainItem) && domainItem.aliasOf !== domain ? domainItem.aliasOf : undefined;
+  const mailboxUnread = wantedMailbox !== undefined && !items.has(wantedMailbox);
+  const targetUnread = targetId !== undefined && !items.has(targetId);
+  if (!mailboxUnread && !targetUnread) return decideSettings(items, undefined, domain, domainItem, wantedMailbox);
+  const unread = mailboxUnread && targetUnread ? [wantedMailbox!, targetId!] : [mailboxUnread ? wantedMailbox! : targetId!];
+  const more = read(unread, NO_IDS);
+  return more instanceof Promise
+    ? more.then((found) => decideSettings(items, found, domain, domainItem, wantedMailbox))
+    : decideSettings(items, more, domain, domainItem, wantedMailbox);
+}
+
+/** The rest of a hosted domain's answer: the mailbox item and the alias target, from the first read or the one after (`more`). */
+function decideSettings(items: ItemsRead, more: ItemsRead | undefined, domain: string, domainItem: DomainItem, mailboxId: string | undefined): TenantLookup {
+  const item = (id: string) => (more?.has(id) ? more.get(id) : items.get(id));
   let mailbox: MailboxItem | undefined;
-  const mailboxCheck = mailboxId === undefined ? undefined : items.get(mailboxId);
+  const mailboxCheck = mailboxId === undefined ? undefined : item(mailboxId);
   if (mailboxCheck !== undefined) {
     if (!mailboxCheck.valid) return { kind: 'invalid', problem: mailboxCheck.problem };
     mailbox = mailboxCheck.item as MailboxItem;
   }
 
   if (!isAlias(domainItem)) return { kind: 'hosted', tenant: { domain, settings: domainItem, mailbox } };
-
   const targetId = domainItem.aliasOf;
   if (targetId === domain) return invalid(domain, 'aliasOf', 'an alias cannot point to itself');
-  const targets = read([targetId]);
-  return targets instanceof Promise
-    ? targets.then((found) => decideAlias(found.get(targetId), domain, targetId, mailbox))
-    : decideAlias(targets.get(targetId), domain, targetId, mailbox);
+  return decideAlias(item(targetId), domain, targetId, mailbox);
 }
 
 function decideAlias(targetCheck: CheckedItem | undefined, domain: string, targetId: string, mailbox: MailboxItem | undefined): TenantLookup {

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate20;
 module.exports.default = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048},"serviceUrl":{"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"hasMailboxes":{"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048},"serviceUrl":{"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}}}};
 const pattern4 = new RegExp("@", "u");
 const schema32 = {"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 const schema33 = {"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
@@ -813,8 +813,9 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema46 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 const schema47 = {"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
+const schema49 = {"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"};
 const pattern9 = new RegExp("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -849,7 +850,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "id") || (key0 === "aliasOf")) || (key0 === "enabled")) || (key0 === "updatedAt")) || (key0 === "updatedBy")) || (key0 === "note"))){
+if(!(((((((key0 === "id") || (key0 === "aliasOf")) || (key0 === "enabled")) || (key0 === "hasMailboxes")) || (key0 === "updatedAt")) || (key0 === "updatedBy")) || (key0 === "note"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -942,11 +943,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data3 = data.updatedAt;
-if(typeof data3 === "string"){
-if(func2(data3) > 256){
-const err10 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.hasMailboxes !== undefined){
+if(typeof data.hasMailboxes !== "boolean"){
+const err10 = {instancePath:instancePath+"/hasMailboxes",schemaPath:"#/$defs/hasMailboxes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -956,8 +955,11 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedAt !== undefined){
+let data4 = data.updatedAt;
+if(typeof data4 === "string"){
+if(func2(data4) > 256){
+const err11 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -967,11 +969,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.updatedBy !== undefined){
-let data4 = data.updatedBy;
-if(typeof data4 === "string"){
-if(func2(data4) > 256){
-const err12 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err12 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -981,8 +980,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedBy !== undefined){
+let data5 = data.updatedBy;
+if(typeof data5 === "string"){
+if(func2(data5) > 256){
+const err13 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -992,11 +994,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.note !== undefined){
-let data5 = data.note;
-if(typeof data5 === "string"){
-if(func2(data5) > 2048){
-const err14 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+else {
+const err14 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1006,8 +1005,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.note !== undefined){
+let data6 = data.note;
+if(typeof data6 === "string"){
+if(func2(data6) > 2048){
+const err15 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1017,9 +1019,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
 else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err16 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1028,12 +1029,24 @@ vErrors.push(err16);
 }
 errors++;
 }
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
 validate30.errors = vErrors;
 return errors === 0;
 }
 validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema52 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema53 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1067,7 +1080,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema52.properties, key0))){
+if(!(func1.call(schema53.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -1327,11 +1340,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.updatedAt !== undefined){
-let data11 = data.updatedAt;
-if(typeof data11 === "string"){
-if(func2(data11) > 256){
-const err22 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(data.hasMailboxes !== undefined){
+if(typeof data.hasMailboxes !== "boolean"){
+const err22 = {instancePath:instancePath+"/hasMailboxes",schemaPath:"#/$defs/hasMailboxes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1341,8 +1352,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-else {
-const err23 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedAt !== undefined){
+let data12 = data.updatedAt;
+if(typeof data12 === "string"){
+if(func2(data12) > 256){
+const err23 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1352,11 +1366,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.updatedBy !== undefined){
-let data12 = data.updatedBy;
-if(typeof data12 === "string"){
-if(func2(data12) > 256){
-const err24 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+else {
+const err24 = {instancePath:instancePath+"/updatedAt",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1366,8 +1377,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.updatedBy !== undefined){
+let data13 = data.updatedBy;
+if(typeof data13 === "string"){
+if(func2(data13) > 256){
+const err25 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1377,11 +1391,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.note !== undefined){
-let data13 = data.note;
-if(typeof data13 === "string"){
-if(func2(data13) > 2048){
-const err26 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+else {
+const err26 = {instancePath:instancePath+"/updatedBy",schemaPath:"#/$defs/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1391,8 +1402,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.note !== undefined){
+let data14 = data.note;
+if(typeof data14 === "string"){
+if(func2(data14) > 2048){
+const err27 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1402,14 +1416,25 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err28 = {instancePath:instancePath+"/note",schemaPath:"#/$defs/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }

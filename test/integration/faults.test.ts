@@ -1,11 +1,12 @@
 import dynalite from 'dynalite';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, type CacheSettings } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
+import { forward } from '../support/counting-proxy';
 import { requestBody } from '../support/fixtures';
 import { buildEvent, readResult, type TestResult } from '../support/lambda-events';
 import { readError, readSettings } from '../support/xml-answer';
@@ -17,7 +18,7 @@ import { readError, readSettings } from '../support/xml-answer';
 // (Budget assertions with wide margins, not speed measurements.)
 
 const BUDGET_MS = 1500;
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 20_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 1000 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 20_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 1000, maxAbsentEntries: 1000 };
 const TABLE = 'faults';
 
 const ITEMS: RawItem[] = [
@@ -96,12 +97,7 @@ function faultProxy(target: string) {
       res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${mode.error}`, message: 'Rate of requests exceeds the allowed throughput.' }));
       return;
     }
-    const upstream = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    forward(target, req, res);
   });
   return { server, stats, setMode: (next: ProxyMode) => (mode = next) };
 }

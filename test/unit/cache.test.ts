@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TenantCache, cacheSettingsFromEnv, DEFAULT_CACHE_SETTINGS, type CacheSettings, type LookupReport } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
 import { freeLoopbackPort } from '../support/ports';
@@ -8,7 +8,7 @@ import { createTestTable } from '../support/tenant-table';
 // counted where the cache calls the store; a "broken" store is the same table
 // code pointed at a loopback port nothing listens on.
 
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100, maxAbsentEntries: 100 };
 
 const domainItem = (id: string, server = `imap.${id}`): RawItem => ({
   id,
@@ -84,6 +84,87 @@ describe('TenantCache', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('reads no mailbox item at a domain that says it has none, cold or cached, and ignores one written anyway', async () => {
+    const table = await freshTable([
+      { ...domainItem('none.example'), hasMailboxes: false },
+      { id: 'stray@none.example', displayName: 'Never read' },
+    ]);
+    const { store, calls } = countingStore(table);
+    const cache = new TenantCache(store, SETTINGS, testClock().now);
+
+    // Cold: the domain and the address still go in one round trip; the answer ignores the item.
+    const cold = await cache.lookup('none.example', 'stray@none.example');
+    expect(cold.kind === 'hosted' && cold.tenant.mailbox).toBeUndefined();
+    expect(calls).toEqual([['none.example', 'stray@none.example']]);
+
+    for (const local of ['a', 'b', 'c', 'stray']) {
+      const report: LookupReport = {};
+      const lookup = cache.lookup('none.example', `${local}@none.example`, report);
+      expect(lookup).not.toBeInstanceOf(Promise); // answered from memory, synchronously
+      expect((lookup as Awaited<typeof lookup>).kind === 'hosted' && (lookup as { tenant: { mailbox?: unknown } }).tenant.mailbox).toBeUndefined();
+      expect(report).toEqual({ cache: 'hit' });
+    }
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reads the mailbox item where the domain announces mailbox items or does not say', async () => {
+    const table = await freshTable([
+      { ...domainItem('some.example'), hasMailboxes: true },
+      { id: 'alice@some.example', displayName: 'Alice' },
+      domainItem('unsaid.example'),
+      { id: 'alice@unsaid.example', displayName: 'Alice too' },
+    ]);
+    const { store, calls } = countingStore(table);
+    const cache = new TenantCache(store, SETTINGS, testClock().now);
+    await cache.lookup('some.example');
+    await cache.lookup('unsaid.example');
+    const some = await cache.lookup('some.example', 'alice@some.example');
+    const unsaid = await cache.lookup('unsaid.example', 'alice@unsaid.example');
+    expect(some.kind === 'hosted' && some.tenant.mailbox?.displayName).toBe('Alice');
+    expect(unsaid.kind === 'hosted' && unsaid.tenant.mailbox?.displayName).toBe('Alice too');
+    expect(calls.slice(2)).toEqual([['alice@some.example'], ['alice@unsaid.example']]);
+  });
+
+  it('answers every address of a domain known not to be hosted from memory', async () => {
+    const table = await freshTable([{ ...domainItem('off.unhosted.example'), enabled: false }]);
+    const { store, calls } = countingStore(table);
+    const cache = new TenantCache(store, SETTINGS, testClock().now);
+    expect((await cache.lookup('nowhere.unhosted.example', 'first@nowhere.unhosted.example')).kind).toBe('notHosted');
+    expect((await cache.lookup('off.unhosted.example', 'first@off.unhosted.example')).kind).toBe('notHosted');
+    expect(calls).toEqual([
+      ['nowhere.unhosted.example', 'first@nowhere.unhosted.example'],
+      ['off.unhosted.example', 'first@off.unhosted.example'],
+    ]);
+    for (let i = 0; i < 20; i++) {
+      expect(cache.lookup('nowhere.unhosted.example', `u${i}@nowhere.unhosted.example`)).toEqual({ kind: 'notHosted' });
+      expect(cache.lookup('off.unhosted.example', `u${i}@off.unhosted.example`)).toEqual({ kind: 'notHosted' });
+    }
+    expect(calls).toHaveLength(2);
+  });
+
+  it("looks up an alias's mailbox items by the requested address, as the alias item announces them", async () => {
+    const table = await freshTable([
+      { ...domainItem('target.mbx.example'), hasMailboxes: true },
+      { id: 'quiet.mbx.example', aliasOf: 'target.mbx.example', hasMailboxes: false },
+      { id: 'busy.mbx.example', aliasOf: 'target.mbx.example', hasMailboxes: true },
+      { id: 'bob@busy.mbx.example', displayName: 'Bob at the alias' },
+      { id: 'bob@quiet.mbx.example', displayName: 'never read' },
+    ]);
+    const { store, calls } = countingStore(table);
+    const cache = new TenantCache(store, SETTINGS, testClock().now);
+    await cache.lookup('quiet.mbx.example');
+    await cache.lookup('busy.mbx.example');
+    expect(calls).toEqual([['quiet.mbx.example'], ['target.mbx.example'], ['busy.mbx.example']]);
+
+    const quiet = cache.lookup('quiet.mbx.example', 'bob@quiet.mbx.example');
+    expect(quiet).not.toBeInstanceOf(Promise);
+    expect((quiet as Awaited<typeof quiet>).kind === 'hosted' && (quiet as { tenant: { mailbox?: unknown } }).tenant.mailbox).toBeUndefined();
+    const busy = await cache.lookup('busy.mbx.example', 'bob@busy.mbx.example');
+    expect(busy.kind === 'hosted' && busy.tenant.mailbox?.displayName).toBe('Bob at the alias');
+    expect(busy.kind === 'hosted' && busy.tenant.settings.id).toBe('target.mbx.example');
+    expect(calls.slice(3)).toEqual([['bob@busy.mbx.example']]);
+  });
+
   it('reads an alias target once for all its aliases', async () => {
     const table = await freshTable([
       domainItem('target.example'),
@@ -148,6 +229,97 @@ describe('TenantCache', () => {
     }
     expect(calls).toEqual(expected);
     expect(cache.size).toBe(settings.maxEntries);
+  });
+
+  it('keeps ids without an item in a budget of their own, so a flood of them evicts no domain', async () => {
+    const hot = ['a', 'b', 'c'].map((n) => `${n}.hot.example`);
+    const table = await freshTable([...hot.map((id) => domainItem(id)), domainItem('open.example')]);
+    const { store, calls } = countingStore(table);
+    const cache = new TenantCache(store, { ...SETTINGS, maxEntries: 4, maxAbsentEntries: 5 }, testClock().now);
+    for (const id of hot) await cache.lookup(id);
+    await cache.lookup('open.example');
+    const before = calls.length;
+
+    // Distinct addresses of a domain without hasMailboxes, and distinct unhosted domains.
+    for (let i = 0; i < 40; i++) {
+      await cache.lookup('open.example', `flood${i}@open.example`);
+      await cache.lookup(`flood${i}.nowhere.example`);
+    }
+    expect(calls.length - before).toBe(80);
+    expect(cache.size).toBe(4 + 5);
+    for (const id of hot) expect(serverOf(cache.lookup(id) as Awaited<ReturnType<TenantCache['lookup']>>)).toBe(`imap.${id}`);
+    expect(calls.length - before).toBe(80);
+
+    // The absent budget is an LRU of its own: the latest five are still known.
+    await cache.lookup('flood39.nowhere.example');
+    await cache.lookup('open.example', 'flood39@open.example');
+    expect(calls.length - before).toBe(80);
+    await cache.lookup('flood0.nowhere.example');
+    expect(calls.length - before).toBe(81);
+  });
+
+  it('moves an id between the budgets when its item appears or goes', async () => {
+    const table = await freshTable([domainItem('keep.move.example')]);
+    const { store, calls } = countingStore(table);
+    const clock = testClock();
+    const cache = new TenantCache(store, { ...SETTINGS, maxEntries: 2, maxAbsentEntries: 1 }, clock.now);
+    await cache.lookup('keep.move.example');
+    expect((await cache.lookup('new.move.example')).kind).toBe('notHosted');
+    await table.putItem(domainItem('new.move.example'));
+    clock.advance(SETTINGS.negativeTtlMs);
+    expect((await cache.lookup('new.move.example')).kind).toBe('hosted'); // now counted with the items that exist
+    expect((await cache.lookup('gone.move.example')).kind).toBe('notHosted'); // fills the absent budget alone
+    const before = calls.length;
+    await cache.lookup('keep.move.example');
+    await cache.lookup('new.move.example');
+    expect(calls.length).toBe(before);
+    expect(cache.size).toBe(3);
+  });
+
+  it('measures ages on a monotonic clock: a wall clock stepped back keeps nothing fresh', async () => {
+    const table = await freshTable([]);
+    const { store, calls } = countingStore(table);
+    const cache = new TenantCache(store, { ...SETTINGS, negativeTtlMs: 20 });
+    await cache.lookup('step.example');
+    const wallClock = vi.spyOn(Date, 'now');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const steppedBack = Date.now() - 3_600_000;
+      wallClock.mockReturnValue(steppedBack);
+      await cache.lookup('step.example');
+    } finally {
+      wallClock.mockRestore();
+    }
+    expect(calls).toEqual([['step.example'], ['step.example']]);
+  });
+
+  it('keeps a stale copy for a refresh in flight even if the entry is evicted meanwhile', async () => {
+    const table = await freshTable(['slow', 'x', 'y', 'z'].map((n) => domainItem(`${n}.evict.example`)));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holdSlow = false;
+    const store: TenantStore = {
+      async getItems(ids) {
+        if (holdSlow && ids.includes('slow.evict.example')) {
+          await held;
+          throw new TenantStoreError('DynamoDB GetItem failed: TimeoutError');
+        }
+        return table.getItems(ids);
+      },
+    };
+    const clock = testClock();
+    const cache = new TenantCache(store, { ...SETTINGS, maxEntries: 2 }, clock.now);
+    await cache.lookup('slow.evict.example');
+    clock.advance(SETTINGS.ttlMs);
+    holdSlow = true;
+    const report: LookupReport = {};
+    const refresh = cache.lookup('slow.evict.example', undefined, report);
+    for (const n of ['x', 'y', 'z']) await cache.lookup(`${n}.evict.example`); // evicts "slow" while its read waits
+    release();
+    expect(serverOf(await refresh)).toBe('imap.slow.evict.example');
+    expect(report.cache).toBe('stale');
+    // The copy is back in the cache and answers the next request without a read.
+    expect(serverOf(cache.lookup('slow.evict.example') as Awaited<ReturnType<TenantCache['lookup']>>)).toBe('imap.slow.evict.example');
   });
 
   it('caches a disabled domain whose item also breaks the contract as not hosted, for the negative TTL', async () => {
@@ -321,8 +493,9 @@ describe('cacheSettingsFromEnv', () => {
       CACHE_MAX_ENTRIES: '300',
       CACHE_STALE_SECONDS: '0.5',
       CACHE_MAILBOX_ABSENT_TTL_SECONDS: '120',
+      CACHE_MAX_ABSENT_ENTRIES: '50',
     });
-    expect(settings).toEqual({ ...DEFAULT_CACHE_SETTINGS, ttlMs: 5000, maxEntries: 300, staleMs: 500, mailboxAbsentTtlMs: 120_000 });
+    expect(settings).toEqual({ ...DEFAULT_CACHE_SETTINGS, ttlMs: 5000, maxEntries: 300, staleMs: 500, mailboxAbsentTtlMs: 120_000, maxAbsentEntries: 50 });
     expect(problems).toEqual([]);
   });
 
