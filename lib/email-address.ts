@@ -23,6 +23,9 @@ const MAX_LABEL = 63;
 // another), lone surrogates and line/paragraph separators: never part of an
 // address we answer for.
 const CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+// White space inside a local part is legal only quoted; no hosted mailbox has
+// one, and an item id holding one could never be matched.
+const SPACE = /\p{White_Space}/u;
 // Characters the URL parser behind domainToASCII would interpret (percent-decoding,
 // ports, paths) rather than reject; a domain never contains them.
 const URL_SYNTAX = /[\s%/\\?#@[\]:]/;
@@ -74,10 +77,20 @@ export function parseEmailAddress(raw: string): EmailAddress | undefined {
   const at = text.indexOf('@');
   if (at <= 0 || at !== text.lastIndexOf('@')) return undefined;
   const localPart = text.slice(0, at);
-  if (CONTROL.test(localPart) || octets(localPart) > MAX_LOCAL_PART) return undefined;
+  if (CONTROL.test(localPart) || SPACE.test(localPart) || octets(localPart) > MAX_LOCAL_PART) return undefined;
   const domain = normaliseDomain(text.slice(at + 1));
   if (domain === undefined) return undefined;
   const address = `${localPart}@${domain}`;
   if (octets(address) > MAX_ADDRESS) return undefined;
   return { localPart, domain, address, mailboxId: `${localPart.toLowerCase()}@${domain}` };
+}
+
+/**
+ * A tenant item id as the handler looks it up: a domain normalised, an
+ * address's local part lower-cased. The admin CLI stores ids through this too,
+ * so no item is written under an id no request can reach. Undefined when the
+ * handler would refuse the id as a request.
+ */
+export function normaliseItemId(raw: string): string | undefined {
+  return raw.includes('@') ? parseEmailAddress(raw)?.mailboxId : normaliseDomain(trimXmlSpace(raw));
 }
