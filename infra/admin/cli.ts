@@ -1,38 +1,45 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { applyLocalDefaults } from '../local/aws-env';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { normaliseItemId } from '../../lib/email-address';
 import { createAdminTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
-import { runDnsCommand } from './dns';
-import { aliasesInTable, checkItems, formatProblem, readItemsFile, writeItems } from './items';
+import { DNS_OPTIONS, runDnsCommand } from './dns';
+import { DOCTOR_OPTIONS, runDoctorCommand } from './doctor';
+import { aliasesInTable, checkItems, formatProblem, normaliseIds, readItemsFile, writeItems } from './items';
+import { FileProblem } from './json-file';
+import { chooseTableTarget, describeError, describeTarget, hintFor, type TableTarget } from './target';
 
 // `npm run admin -- <command>`: manage tenant items in the table named by
-// TENANTS_TABLE, at the endpoint the AWS SDK picks (AWS_ENDPOINT_URL_DYNAMODB
-// for DynamoDB Local, real AWS otherwise) — the same conventions as the handler.
-
-const HELP = `Usage: npm run admin -- <command> [arguments]
-
-Commands:
-  put <file.json>       Validate every item in the file (one item or an array), then write them.
-                        Nothing is written if any item is invalid.
-  validate <file.json>  Check the file without writing (schema and alias rules within the file).
-  get <id>              Print one item (a domain such as example.com, or an address).
-  delete <id> [--force] Delete one item (refused while aliases point at the domain, unless --force).
-  list                  One line per item: id, kind, state.
-  dns <domain> [--host <responder host>] [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]
-                        Print the DNS records a hosted domain needs (mode srv unless given).
-  --help                This text.
-
-Environment:
-  TENANTS_TABLE               table name (default autodiscover-tenants)
-  AWS_ENDPOINT_URL_DYNAMODB   DynamoDB endpoint (unset: real AWS; set by npm start for the local table)
-  AWS_REGION, AWS_PROFILE ... the usual AWS SDK settings
-  AUTODISCOVER_HOST           the deployment's shared host name (for dns)
-`;
+// TENANTS_TABLE, at the endpoint the AWS SDK picks (AWS_ENDPOINT_URL_DYNAMODB,
+// the running npm start's local DynamoDB, or real AWS) — the handler's conventions.
+// Each command is one entry of COMMANDS; help and option checks come from it.
 
 type Print = (line: string) => void;
-type Command = (args: string[], table: () => TenantTable, out: Print, err: Print) => Promise<number>;
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface CommandInput {
+  /** The arguments after the command name, as given (for commands that parse their own). */
+  readonly args: string[];
+  readonly positionals: string[];
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  /** Opens the table (printing its target first); only commands that declare `table` get one. */
+  readonly table: () => TenantTable;
+  readonly out: Print;
+  readonly err: Print;
+}
+
+interface Command {
+  /** Arguments and options, for the help text. */
+  readonly usage: string;
+  /** Help lines after the usage. */
+  readonly summary: string;
+  readonly options?: Options;
+  /** Reads or writes the tenant table: the target is printed before the command runs. */
+  readonly table: boolean;
+  run(input: CommandInput): Promise<number>;
+}
 
 function describeItem(raw: Record<string, unknown>): string {
   const result = validateTenantItem(raw);
@@ -45,28 +52,34 @@ function describeItem(raw: Record<string, unknown>): string {
   return `domain, ${domain.protocols.map((p) => p.type).join('+') || 'no protocols'}, ${state}`;
 }
 
-async function putOrValidate(args: string[], table: TenantTable | undefined, out: Print, err: Print): Promise<number> {
-  const [file] = args;
-  if (!file) {
-    err('a file is required');
-    return 2;
-  }
-  const items = await readItemsFile(file);
-  const problems = await checkItems(items, table);
+/** The id as the handler looks it up, saying so when it differs from what was typed; undefined (after a message) when unusable. */
+function itemIdArgument(raw: string | undefined, { out, err }: Pick<CommandInput, 'out' | 'err'>): string | undefined {
+  if (raw === undefined) return void err('an id is required: a domain such as example.com, or an address');
+  const id = normaliseItemId(raw);
+  if (id === undefined) return void err(`${raw} is neither a domain nor an address the responder can answer for`);
+  if (id !== raw) out(`(${raw} is stored as ${id})`);
+  return id;
+}
+
+async function putOrValidate({ positionals: [file], out, err }: CommandInput, table: TenantTable | undefined): Promise<number> {
+  if (!file) return (err('a file is required: one item or an array of items, as JSON'), 2);
+  const { items: candidates, renamed } = normaliseIds(await readItemsFile(file));
+  for (const { from, to } of renamed) out(`${from} ${table ? 'is stored' : 'would be stored'} as ${to}`);
+  const { valid, problems } = await checkItems(candidates, table);
   for (const problem of problems) err(formatProblem(problem));
   if (problems.length > 0) {
-    err(`${problems.length} problem(s); nothing was written.`);
+    err(table ? `${problems.length} problem(s); nothing was written.` : `${problems.length} problem(s) in ${file}.`);
     return 1;
   }
   if (!table) {
-    out(`${items.length} item(s) valid.`);
+    out(`${valid.length} item(s) valid (checked within the file; the table was not read).`);
     return 0;
   }
-  const report = await writeItems(table, items);
+  const report = await writeItems(table, valid);
   for (const id of report.written) out(`written: ${id}`);
   if (report.failed) {
     err(`failed: ${report.failed.id}: ${report.failed.error}`);
-    err(`${report.written.length} of ${items.length} item(s) were written (listed above); the rest were not.`);
+    err(`${report.written.length} of ${valid.length} item(s) were written (listed above); the rest were not.`);
     return 1;
   }
   out(`${report.written.length} item(s) written to ${table.tableName}.`);
@@ -74,65 +87,146 @@ async function putOrValidate(args: string[], table: TenantTable | undefined, out
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  put: (args, table, out, err) => putOrValidate(args, table(), out, err),
-  validate: (args, _table, out, err) => putOrValidate(args, undefined, out, err),
-  async get([id], table, out, err) {
-    if (!id) return (err('an id is required'), 2);
-    const item = (await table().getItems([id])).get(id);
-    if (!item) return (err(`${id}: not found`), 1);
-    out(JSON.stringify(item, null, 2));
-    const result = validateTenantItem(item);
-    if (!result.valid) for (const problem of result.problems) err(`warning: ${formatProblem(problem)}`);
-    return 0;
+  put: {
+    usage: '<file.json>',
+    summary: 'Validate every item in the file (one item or an array), then write them.\nNothing is written if any item is invalid. Ids are stored as the handler looks them up.',
+    table: true,
+    run: (input) => putOrValidate(input, input.table()),
   },
-  async delete(args, table, out, err) {
-    const force = args.includes('--force');
-    const [id] = args.filter((arg) => arg !== '--force');
-    if (!id) return (err('an id is required'), 2);
-    const dangling = isMailboxId(id) ? [] : await aliasesInTable(table(), new Map([[id, 'be left without its target']]));
-    if (dangling.length > 0 && !force) {
-      for (const problem of dangling) err(formatProblem(problem));
-      err('nothing was deleted; re-point or delete those aliases first, or repeat with --force');
-      return 1;
-    }
-    await table().deleteItem(id);
-    out(`deleted: ${id}`);
-    return 0;
+  validate: {
+    usage: '<file.json>',
+    summary: 'Check the file without touching the table (schema and alias rules within the file).',
+    table: false,
+    run: (input) => putOrValidate(input, undefined),
   },
-  async list(_args, table, out) {
-    let count = 0;
-    for await (const item of table().scanItems()) {
-      out(`${String(item.id)}\t${describeItem(item)}`);
-      count++;
-    }
-    out(`${count} item(s) in ${table().tableName}.`);
-    return 0;
+  get: {
+    usage: '<id>',
+    summary: 'Print one item (a domain such as example.com, or an address).',
+    table: true,
+    async run(input) {
+      const id = itemIdArgument(input.positionals[0], input);
+      if (id === undefined) return 2;
+      const table = input.table();
+      const item = (await table.getItems([id])).get(id);
+      if (!item) return (input.err(`${id}: not found in table ${table.tableName}`), 1);
+      input.out(JSON.stringify(item, null, 2));
+      const result = validateTenantItem(item);
+      if (!result.valid) for (const problem of result.problems) input.err(`warning: ${formatProblem(problem)}`);
+      return 0;
+    },
   },
-  dns: (args, table, out, err) => runDnsCommand(args, table(), out, err),
+  delete: {
+    usage: '<id> [--force]',
+    summary: 'Delete one item (refused while aliases point at the domain, unless --force).',
+    options: { force: { type: 'boolean' } },
+    table: true,
+    async run(input) {
+      const id = itemIdArgument(input.positionals[0], input);
+      if (id === undefined) return 2;
+      const table = input.table();
+      if (!(await table.getItems([id])).has(id)) return (input.err(`${id}: not found in table ${table.tableName}; nothing was deleted`), 1);
+      const dangling = isMailboxId(id) ? [] : await aliasesInTable(table, new Map([[id, 'be left without its target']]));
+      if (dangling.length > 0 && input.values.force !== true) {
+        for (const problem of dangling) input.err(formatProblem(problem));
+        input.err('nothing was deleted; re-point or delete those aliases first, or repeat with --force');
+        return 1;
+      }
+      await table.deleteItem(id);
+      input.out(`deleted: ${id}`);
+      return 0;
+    },
+  },
+  list: {
+    usage: '',
+    summary: 'One line per item: id, kind, state.',
+    table: true,
+    async run({ table, out }) {
+      let count = 0;
+      for await (const item of table().scanItems()) {
+        out(`${String(item.id)}\t${describeItem(item)}`);
+        count++;
+      }
+      out(`${count} item(s) in ${table().tableName}.`);
+      return 0;
+    },
+  },
+  dns: {
+    usage: '<domain> --host <responder host> [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]',
+    summary: 'Print the DNS records a hosted domain needs (mode srv unless given; host also from AUTODISCOVER_HOST).',
+    options: DNS_OPTIONS,
+    table: true,
+    run: ({ args, table, out, err }) => runDnsCommand(args, table(), out, err),
+  },
+  doctor: {
+    usage: '<domain> [--host <responder host>]',
+    summary: 'Check from here what clients need to find the responder: DNS, every Outlook URL and its\ncertificate, the autoconfig and JSON routes, and that the live answer agrees with the table.',
+    options: DOCTOR_OPTIONS,
+    table: true,
+    run: ({ args, table, out, err }) => runDoctorCommand(args, { table: table() }, out, err),
+  },
 };
+
+function helpText(): string {
+  const lines = ['Usage: npm run admin -- <command> [arguments]', '', 'Commands:'];
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name} ${command.usage}`.trimEnd());
+    for (const line of command.summary.split('\n')) lines.push(`      ${line}`);
+  }
+  lines.push(
+    '  help',
+    '      This text.',
+    '',
+    'Environment:',
+    '  TENANTS_TABLE               table name (default autodiscover-tenants)',
+    '  AWS_ENDPOINT_URL_DYNAMODB   DynamoDB endpoint; unset: the running npm start\'s local table when there is',
+    '                              no AWS configuration, real AWS otherwise (every table command prints its target)',
+    '  AWS_REGION, AWS_PROFILE ... the usual AWS SDK settings',
+    '  AUTODISCOVER_HOST           the deployment\'s shared host name (for dns and doctor)',
+  );
+  return lines.join('\n');
+}
+
+/** parseArgs with the command's options; an unknown option or a missing value is a message naming the valid ones. */
+function parseCommandArgs(name: string, command: Command, args: string[]): { positionals: string[]; values: CommandInput['values'] } | string {
+  try {
+    const { positionals, values } = parseArgs({ args, options: command.options ?? {}, allowPositionals: true, strict: true });
+    return { positionals, values: values as CommandInput['values'] };
+  } catch (error) {
+    const known = Object.keys(command.options ?? {}).map((option) => `--${option}`);
+    const problem = (error as Error).message.split('.')[0];
+    return `${problem} for ${name}. ${known.length > 0 ? `Its options: ${known.join(', ')}.` : `${name} takes no options.`} See: npm run admin -- help`;
+  }
+}
 
 export async function runAdmin(argv: string[], out: Print, err: Print): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    out(HELP);
+    out(helpText());
     return name === undefined ? 2 : 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined;
   if (!command) {
-    err(`unknown command: ${name}\n\n${HELP}`);
+    err(`unknown command: ${name}\n\n${helpText()}`);
     return 2;
   }
+  const parsed = parseCommandArgs(name, command, args);
+  if (typeof parsed === 'string') return (err(parsed), 2);
+
+  let target: TableTarget | undefined;
   let table: TenantTable | undefined;
   const openTable = (): TenantTable => {
+    if (!command.table) throw new Error(`${name} does not use the table`);
     if (table) return table;
-    const local = applyLocalDefaults();
-    if (local) err(`(no AWS configuration found: using the local DynamoDB at ${local})`);
-    return (table = createAdminTenantTable());
+    target = chooseTableTarget();
+    err(describeTarget(target));
+    return (table = createAdminTenantTable(target.table));
   };
   try {
-    return await command(args, openTable, out, err);
+    return await command.run({ args, ...parsed, table: openTable, out, err });
   } catch (error) {
-    err(`error: ${(error as Error).message}`);
+    if (error instanceof FileProblem) return (err(error.message), 1);
+    err(`error: ${describeError(error)}`);
+    if (target) err(`${describeTarget(target)}\nhint: ${hintFor(target, error)}`);
     return 1;
   }
 }

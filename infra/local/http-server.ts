@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../../lib/http/lambda-event';
+import { formatRequestLine, withRequestLine } from './request-lines';
 
 // Serves the Lambda handler over plain HTTP for local use, turning each request
 // into the HTTP API 2.0 event that API Gateway would deliver.
@@ -61,17 +62,39 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer): APIGatew
   };
 }
 
-export function createLocalHttpServer(handler: Handler): Server {
+export interface LocalServerOptions {
+  /** The text `GET /` answers with (production answers `/` with an empty 404). */
+  readonly index?: () => string;
+  /** One readable line per request. */
+  readonly log?: (line: string) => void;
+}
+
+export function createLocalHttpServer(handler: Handler, options: LocalServerOptions = {}): Server {
   return createServer(async (request, response) => {
+    const started = performance.now();
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    let status = 500;
     try {
+      if (options.index && path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+        const page = Buffer.from(options.index(), 'utf8');
+        status = 200;
+        response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': page.length });
+        response.end(request.method === 'HEAD' ? undefined : page);
+        return;
+      }
       const body = await readBody(request);
-      const result = (await handler(toHttpApiEvent(request, body))) as Exclude<LambdaHttpResult, string>;
-      const payload = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
-      response.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'Content-Length': payload.length });
+      const { result, line } = await withRequestLine(() => handler(toHttpApiEvent(request, body)));
+      const answer = result as Exclude<LambdaHttpResult, string>;
+      const payload = Buffer.from(answer.body ?? '', answer.isBase64Encoded ? 'base64' : 'utf8');
+      status = answer.statusCode ?? 200;
+      response.writeHead(status, { ...(answer.headers as Record<string, string>), 'Content-Length': payload.length });
       response.end(payload);
+      options.log?.(formatRequestLine(request.method ?? '-', path, status, line, performance.now() - started));
     } catch (error) {
-      response.writeHead(error instanceof BodyTooLarge ? 413 : 500, { 'Content-Length': 0, Connection: 'close' });
+      status = error instanceof BodyTooLarge ? 413 : 500;
+      response.writeHead(status, { 'Content-Length': 0, Connection: 'close' });
       response.end();
+      options.log?.(formatRequestLine(request.method ?? '-', path, status, undefined, performance.now() - started));
     }
   });
 }
