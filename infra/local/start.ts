@@ -19,7 +19,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 /** A start-up failure whose message is the whole story (no stack). */
 class StartProblem extends Error {}
 
-let dynamo: LocalDynamo | undefined;
+const startup = new AbortController();
+let dynamo: Promise<LocalDynamo> | undefined;
 let server: Server | undefined;
 let stopping: Promise<void> | undefined;
 
@@ -27,12 +28,14 @@ let stopping: Promise<void> | undefined;
 function stop(exitCode: number, message?: string): Promise<void> {
   stopping ??= (async () => {
     if (message) process.stderr.write(`${message}\n`);
+    startup.abort();
     if (server?.listening) {
       const closed = new Promise<void>((done) => server!.close(() => done()));
       server.closeAllConnections();
       await closed;
     }
-    await dynamo?.stop().catch(() => {});
+    const started = await dynamo?.catch(() => undefined);
+    await started?.stop().catch(() => {});
     removeLocalEndpointState();
     process.exit(exitCode);
   })();
@@ -61,8 +64,8 @@ async function main(): Promise<void> {
   const httpPort = Number(process.env.PORT ?? 3000);
   if (process.env.AWS_ENDPOINT_URL_DYNAMODB === undefined && process.env.AWS_ENDPOINT_URL === undefined) {
     const port = localDynamoPort();
-    const started = await startLocalDynamo(port).catch((error: unknown) => Promise.reject(portInUse(error, port, 'DYNAMODB_PORT')));
-    dynamo = started;
+    dynamo = startLocalDynamo(port, startup.signal).catch((error: unknown) => Promise.reject(portInUse(error, port, 'DYNAMODB_PORT')));
+    const started = await dynamo;
     process.env.AWS_ENDPOINT_URL_DYNAMODB = started.endpoint;
     writeLocalEndpointState(started.endpoint);
   }
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
   process.env.CACHE_MAILBOX_ABSENT_TTL_SECONDS ??= '5';
 
   // Imported only now, so the SDK clients see the endpoint chosen above.
+  const engine = (await dynamo)?.engine;
   const { createAdminTenantTable } = await import('../../lib/tenants/dynamodb');
   const { createLocalResponder } = await import('./local-responder');
 
@@ -92,8 +96,8 @@ async function main(): Promise<void> {
     '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>alice@example.com</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>';
 
   log('');
-  log(`DynamoDB:      ${process.env.AWS_ENDPOINT_URL_DYNAMODB} (${dynamo?.engine ?? 'given by AWS_ENDPOINT_URL_DYNAMODB'}), table ${table.tableName}`);
-  if (dynamo?.engine === 'DynamoDB Local') log('               note: DynamoDB Local listens on every interface, not only 127.0.0.1');
+  log(`DynamoDB:      ${process.env.AWS_ENDPOINT_URL_DYNAMODB} (${engine ?? 'given by AWS_ENDPOINT_URL_DYNAMODB'}), table ${table.tableName}`);
+  if (engine === 'DynamoDB Local') log('               note: DynamoDB Local listens on every interface, not only 127.0.0.1');
   log(`Demo tenants:  ${demo.added} added, ${demo.kept} kept as they were (infra/local/demo-tenants.json)`);
   log(`Autodiscover:  ${url}`);
   log(`Listening on:  ${baseUrl}  (open it for the routes and demo addresses)`);

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../support/ports';
 import { runAdmin } from '../../infra/admin/cli';
 import { writeItems, writeOrder } from '../../infra/admin/items';
-import { createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createTenantTable, TenantStoreError, type TenantTable } from '../../lib/tenants/dynamodb';
+import { chooseTableTarget, describeError, describeTarget, hintFor } from '../../infra/admin/target';
 import type { HostedDomainItem } from '../../lib/tenants/model';
 
 // The admin CLI in-process against dynalite, through the real SDK and the
@@ -278,6 +279,26 @@ describe('a CLI that explains', () => {
       expect(list.err).not.toMatch(/: Error$/m);
     } finally {
       process.env.AWS_ENDPOINT_URL_DYNAMODB = saved;
+    }
+  });
+});
+
+describe('AWS settings in the shell', () => {
+  it('says the target is real AWS and why, and how to reach the local table instead', () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      process.env.AWS_REGION = 'eu-west-1';
+      process.env.AWS_PROFILE = 'prod';
+      process.env.LOCAL_DYNAMODB_DIR = mkdtempSync(join(tmpdir(), 'no-start-')); // no npm start running
+      const target = chooseTableTarget();
+      expect(target.endpoint).toBeUndefined();
+      expect(describeTarget(target)).toBe(`target: table ${tableName} at AWS region eu-west-1, profile prod (real AWS, because AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID are set)`);
+      const failure = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+      expect(describeError(new TenantStoreError('DynamoDB PutItem failed: CredentialsProviderError', { cause: failure }))).toBe('DynamoDB PutItem failed: CredentialsProviderError');
+      expect(hintFor(target, failure)).toBe('to manage the local table of npm start instead, run: AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 npm run admin -- …');
+    } finally {
+      process.env = saved;
     }
   });
 });
