@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../../lib/http/lambda-event';
 import { formatRequestLine, withRequestLine } from './request-lines';
 
@@ -69,11 +69,12 @@ export interface LocalServerOptions {
   readonly log?: (line: string) => void;
 }
 
-export function createLocalHttpServer(handler: Handler, options: LocalServerOptions = {}): Server {
-  return createServer(async (request, response) => {
+/** The request listener: for the local HTTP server, and for tests that serve the handler over HTTPS. */
+export function localRequestListener(handler: Handler, options: LocalServerOptions = {}): RequestListener {
+  return async (request, response) => {
     const started = performance.now();
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    let status = 500;
+    let status: number;
     try {
       if (options.index && path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
         const page = Buffer.from(options.index(), 'utf8');
@@ -96,5 +97,7 @@ export function createLocalHttpServer(handler: Handler, options: LocalServerOpti
       response.end();
       options.log?.(formatRequestLine(request.method ?? '-', path, status, undefined, performance.now() - started));
     }
-  });
+  };
 }
+
+export const createLocalHttpServer = (handler: Handler, options: LocalServerOptions = {}): Server => createServer(localRequestListener(handler, options));
