@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-// The local run needs no AWS account (behaviour.md "The local run"). On a
+// The local run needs no AWS account (README, "Try it"). On a
 // machine with no AWS configuration at all, point the SDK at the local
 // DynamoDB with harmless placeholder credentials; an explicit endpoint or a
 // real AWS setup is always respected.

@@ -20,7 +20,7 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-/** What one request contributes to its log line (behaviour.md "What the logs may hold"), the tenant lookup's report included. */
+/** What one request contributes to its log line (lib/observability/request-log.ts), the tenant lookup's report included. */
 export interface LogFields extends LookupReport {
   route?: string;
   outcome?: string;

@@ -6,7 +6,7 @@ import { compileMobileSyncSettings, compileOutlookSettings, effectiveProtocols, 
 import { compileTemplate, fillTemplate, type AnswerTemplate } from './template';
 import type { PoxErrorCode } from './vocabulary';
 
-// Rows 5 to 11 of behaviour.md's POX table: from a looked-up tenant to the
+// The README's POX table from "not hosted" on: from a looked-up tenant to the
 // answer. Rows 1 to 4 (size, parsing, schema, store failures) are decided
 // before a tenant exists.
 

@@ -29,7 +29,7 @@ export function domainFromHost(host: string | undefined, label = 'autodiscover.'
   return normaliseDomain(bare);
 }
 
-/** A mailbox problem names its domain and local-part hash, never the address (behaviour.md). */
+/** A mailbox problem names its domain and local-part hash, never the address. */
 function loggableProblem(problem: ItemProblem): NonNullable<LogFields['itemProblem']> {
   if (!isMailboxId(problem.id)) return { item: problem.id, path: problem.path, reason: problem.reason };
   const at = problem.id.lastIndexOf('@');
@@ -70,7 +70,7 @@ function withTenant(
   return lookup instanceof Promise ? lookup.then(answer, (error: unknown) => storeFailure(error, deps.renderError)) : answer(lookup);
 }
 
-/** POST: the full decision table of behaviour.md. */
+/** POST: the README's POX table, first matching row first. */
 export function handlePoxPost(deps: PoxEndpointDeps, request: HttpRequest, log: LogFields): HttpResponse | Promise<HttpResponse> {
   const toResponse = (answer: PoxAnswer) => xmlResponse(answer.status, record(log, answer).body, NO_STORE);
   if (request.body.byteLength > MAX_BODY_BYTES) return toResponse(errorAnswer(413, 600, deps.renderError));

@@ -53,7 +53,7 @@ export const storeReader =
 
 /**
  * Loads a domain (and the mailbox item, when an address is known) in one
- * read, plus one more read for an alias target (tenant-item.md). Synchronous
+ * read, plus one more read for an alias target (README, "The tenant item format"). Synchronous
  * when `read` answers synchronously.
  */
 export function resolveTenant(read: ItemReader, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {
