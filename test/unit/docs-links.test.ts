@@ -48,3 +48,12 @@ describe('documentation links', () => {
     expect(existsSync(join(root, 'lib/gone.ts'))).toBe(false);
   });
 });
+
+describe('docs/testing.md', () => {
+  it('lists every test file', () => {
+    const listed = readFileSync(join(root, 'docs/testing.md'), 'utf8');
+    const testFiles = execFileSync('git', ['ls-files', 'test/*.test.ts'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(testFiles.length).toBeGreaterThan(0);
+    expect(testFiles.filter((file) => !listed.includes(`\`${file}\``))).toEqual([]);
+  });
+});
