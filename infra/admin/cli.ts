@@ -24,7 +24,7 @@ interface CommandInput {
   readonly args: string[];
   readonly positionals: string[];
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
-  /** Opens the table (printing its target first); only commands that declare `table` get one. */
+  /** Opens the table, printing its target first (so only commands that touch the table print one). */
   readonly table: () => TenantTable;
   readonly out: Print;
   readonly err: Print;
@@ -36,8 +36,6 @@ interface Command {
   /** Help lines after the usage. */
   readonly summary: string;
   readonly options?: Options;
-  /** Reads or writes the tenant table: the target is printed before the command runs. */
-  readonly table: boolean;
   run(input: CommandInput): Promise<number>;
 }
 
@@ -90,19 +88,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   put: {
     usage: '<file.json>',
     summary: 'Validate every item in the file (one item or an array), then write them.\nNothing is written if any item is invalid. Ids are stored as the handler looks them up.',
-    table: true,
     run: (input) => putOrValidate(input, input.table()),
   },
   validate: {
     usage: '<file.json>',
     summary: 'Check the file without touching the table (schema and alias rules within the file).',
-    table: false,
     run: (input) => putOrValidate(input, undefined),
   },
   get: {
     usage: '<id>',
     summary: 'Print one item (a domain such as example.com, or an address).',
-    table: true,
     async run(input) {
       const id = itemIdArgument(input.positionals[0], input);
       if (id === undefined) return 2;
@@ -119,7 +114,6 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '<id> [--force]',
     summary: 'Delete one item (refused while aliases point at the domain, unless --force).',
     options: { force: { type: 'boolean' } },
-    table: true,
     async run(input) {
       const id = itemIdArgument(input.positionals[0], input);
       if (id === undefined) return 2;
@@ -139,7 +133,6 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   list: {
     usage: '',
     summary: 'One line per item: id, kind, state.',
-    table: true,
     async run({ table, out }) {
       let count = 0;
       for await (const item of table().scanItems()) {
@@ -154,14 +147,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '<domain> --host <responder host> [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]',
     summary: 'Print the DNS records a hosted domain needs (mode srv unless given; host also from AUTODISCOVER_HOST).',
     options: DNS_OPTIONS,
-    table: true,
     run: ({ args, table, out, err }) => runDnsCommand(args, table(), out, err),
   },
   doctor: {
     usage: '<domain> [--host <responder host>]',
     summary: 'Check from here what clients need to find the responder: DNS, every Outlook URL and its\ncertificate, the autoconfig and JSON routes, and that the live answer agrees with the table.',
     options: DOCTOR_OPTIONS,
-    table: true,
     run: ({ args, table, out, err }) => runDoctorCommand(args, { table: table() }, out, err),
   },
 };
@@ -215,7 +206,6 @@ export async function runAdmin(argv: string[], out: Print, err: Print): Promise<
   let target: TableTarget | undefined;
   let table: TenantTable | undefined;
   const openTable = (): TenantTable => {
-    if (!command.table) throw new Error(`${name} does not use the table`);
     if (table) return table;
     target = chooseTableTarget();
     err(describeTarget(target));

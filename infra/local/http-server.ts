@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../../lib/http/lambda-event';
+import type { RequestLogLine } from '../../lib/observability/request-log';
 import { formatRequestLine, withRequestLine } from './request-lines';
 
 // Serves the Lambda handler over plain HTTP for local use, turning each request
@@ -74,28 +75,27 @@ export function localRequestListener(handler: Handler, options: LocalServerOptio
   return async (request, response) => {
     const started = performance.now();
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    let status: number;
+    const logLine = (status: number, line?: RequestLogLine) => options.log?.(formatRequestLine(request.method ?? '-', path, status, line, performance.now() - started));
+    if (options.index && path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const page = Buffer.from(options.index(), 'utf8');
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': page.length });
+      response.end(request.method === 'HEAD' ? undefined : page);
+      return logLine(200);
+    }
     try {
-      if (options.index && path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
-        const page = Buffer.from(options.index(), 'utf8');
-        status = 200;
-        response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': page.length });
-        response.end(request.method === 'HEAD' ? undefined : page);
-        return;
-      }
       const body = await readBody(request);
       const { result, line } = await withRequestLine(() => handler(toHttpApiEvent(request, body)));
       const answer = result as Exclude<LambdaHttpResult, string>;
       const payload = Buffer.from(answer.body ?? '', answer.isBase64Encoded ? 'base64' : 'utf8');
-      status = answer.statusCode ?? 200;
+      const status = answer.statusCode ?? 200;
       response.writeHead(status, { ...(answer.headers as Record<string, string>), 'Content-Length': payload.length });
       response.end(payload);
-      options.log?.(formatRequestLine(request.method ?? '-', path, status, line, performance.now() - started));
+      logLine(status, line);
     } catch (error) {
-      status = error instanceof BodyTooLarge ? 413 : 500;
+      const status = error instanceof BodyTooLarge ? 413 : 500;
       response.writeHead(status, { 'Content-Length': 0, Connection: 'close' });
       response.end();
-      options.log?.(formatRequestLine(request.method ?? '-', path, status, undefined, performance.now() - started));
+      logLine(status);
     }
   };
 }

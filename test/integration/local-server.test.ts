@@ -27,9 +27,13 @@ interface Started {
   readonly exited: Promise<number | null>;
 }
 
+// A home folder without ~/.aws, shared by every run in this file.
+const home = mkdtempSync(join(tmpdir(), 'home-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
 /** An environment as on a clean machine: no AWS settings, no ~/.aws, no endpoint. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'home-')), ...extra };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, ...extra };
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   return env;
 }
@@ -157,7 +161,7 @@ describe('npm start restarted: demo tenants an admin edited are kept', () => {
     try {
       const first = startLocal(env);
       await first.listening;
-      // A legitimate change: example.com is disabled once its alias example.net is gone.
+      // An admin's edits: example.net deleted, example.org's servers changed.
       expect(adminCli(env, 'delete', 'example.net').code).toBe(0);
       const edited = join(dataDir, 'edited.json');
       writeFileSync(edited, JSON.stringify({ id: 'example.org', protocols: [{ type: 'IMAP', server: 'imap.edited.example', port: 993, tls: 'implicit' }] }));
