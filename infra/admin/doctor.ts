@@ -154,7 +154,7 @@ function certificateCheck(url: string, answer: ProbeAnswer, now: Date): { ok: bo
 
 interface Candidate {
   readonly url: string;
-  /** Outlook moves on from this URL when nothing answers or it answers 404 (only the root domain URL). */
+  /** Outlook moves on from this URL when nothing answers or it answers 404: the root domain URL, and autodiscover.<d> when an SRV record leads on. */
   readonly optional: boolean;
 }
 
@@ -188,8 +188,9 @@ async function httpRedirectCheck(http: ProbeClient, domain: string): Promise<Che
   return fail(`${url}: answers ${status}${location ? ` to ${location}` : ''}, not a 301/302 to an https Autodiscover URL`, `redirect it to https://autodiscover.${domain}/autodiscover/autodiscover.xml, or answer 404`);
 }
 
-async function routeCheck(http: ProbeClient, what: string, url: string, accept: (answer: ProbeAnswer) => boolean, now: Date): Promise<Check> {
+async function routeCheck(http: ProbeClient, what: string, url: string, accept: (answer: ProbeAnswer) => boolean, now: Date, optional = false): Promise<Check> {
   const result = await probe(http, url, { method: 'GET' });
+  if ('failure' in result && optional) return skip(`${what}: ${url}: no answer (${result.failure}); clients go on to the SRV target's POX URL`);
   if ('failure' in result) return fail(`${what}: ${url}: no answer (${result.failure})`, `check DNS and the API custom domain for ${new URL(url).hostname}`);
   const { answer } = result;
   const certificate = certificateCheck(url, answer, now);
@@ -291,17 +292,18 @@ export async function runDoctorCommand(args: string[], deps: DoctorDeps, print: 
   const address = `${PROBE_LOCAL_PART}@${domain}`;
   const outlook: Check[] = [];
   const live: { url: string; answer: ProbeAnswer }[] = [];
+  const srvTargets = await records(() => resolver.resolveSrv(`_autodiscover._tcp.${domain}`)).catch(() => []);
+  const srvMode = srvTargets.length > 0;
   for (const candidate of [
     { url: `https://${domain}/autodiscover/autodiscover.xml`, optional: true },
-    { url: `https://autodiscover.${domain}/autodiscover/autodiscover.xml`, optional: false },
+    { url: `https://autodiscover.${domain}/autodiscover/autodiscover.xml`, optional: srvMode },
   ]) {
     const { check, answer } = await poxCandidateCheck(http, candidate, address, now);
     outlook.push(check);
     if (answer) live.push({ url: candidate.url, answer });
   }
   outlook.push(await httpRedirectCheck(http, domain));
-  const srvTargets = await records(() => resolver.resolveSrv(`_autodiscover._tcp.${domain}`)).catch(() => []);
-  if (srvTargets.length === 0) outlook.push(skip(`SRV target: no _autodiscover._tcp.${domain} record`));
+  if (!srvMode) outlook.push(skip(`SRV target: no _autodiscover._tcp.${domain} record`));
   for (const srv of srvTargets) {
     const url = `https://${bare(srv.name)}/autodiscover/autodiscover.xml`;
     const { check, answer } = await poxCandidateCheck(http, { url, optional: false }, address, now);
@@ -315,7 +317,7 @@ export async function runDoctorCommand(args: string[], deps: DoctorDeps, print: 
     'Other routes',
     [
       await routeCheck(http, 'autoconfig', `https://autoconfig.${domain}/mail/config-v1.1.xml?emailaddress=${encoded}`, isClientConfig, now),
-      await routeCheck(http, 'Autodiscover JSON', `https://autodiscover.${domain}/autodiscover/autodiscover.json?Email=${encoded}&Protocol=AutodiscoverV1`, isAutodiscoverJson, now),
+      await routeCheck(http, 'Autodiscover JSON', `https://autodiscover.${domain}/autodiscover/autodiscover.json?Email=${encoded}&Protocol=AutodiscoverV1`, isAutodiscoverJson, now, srvMode),
     ],
   ]);
 

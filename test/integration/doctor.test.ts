@@ -26,7 +26,9 @@ const protocols = [
   { type: 'IMAP', server: 'imap.provider.example', port: 993, tls: 'implicit' },
   { type: 'SMTP', server: 'smtp.provider.example', port: 587, tls: 'starttls' },
 ] as const;
-const DOMAINS = ['healthy.example', 'hijacked.example', 'locked.example', 'moved-cname.example', 'expired.example', 'nosrv.example'];
+const DOMAINS = ['healthy.example', 'hijacked.example', 'locked.example', 'moved-cname.example', 'expired.example', 'nosrv.example', 'shared.example', 'stale.example'];
+// Host names nothing answers on: root domains without a website, as most are, and autodiscover.<d> in SRV mode.
+const UNSERVED = /^(?:(?!hijacked\.|locked\.)[\w-]+\.example|autodiscover\.shared\.example)$/;
 const item = (id: string): HostedDomainItem => ({ id, protocols: [...protocols] });
 
 const DAY = 86_400_000;
@@ -53,7 +55,7 @@ function certificate(names: readonly string[], from: Date, to: Date): string {
 }
 
 const now = new Date();
-const validCert = certificate(DOMAINS.flatMap((d) => [d, `autodiscover.${d}`, `autoconfig.${d}`]), new Date(now.getTime() - 30 * DAY), new Date(now.getTime() + 60 * DAY));
+const validCert = certificate([RESPONDER, ...DOMAINS.flatMap((d) => [d, `autodiscover.${d}`, `autoconfig.${d}`])], new Date(now.getTime() - 30 * DAY), new Date(now.getTime() + 60 * DAY));
 const expiredCert = certificate(['autodiscover.expired.example'], new Date(now.getTime() - 400 * DAY), new Date(now.getTime() - 3 * DAY));
 
 /** What DNS says for each domain: what `dns` recommends, with one thing wrong per broken domain. */
@@ -68,6 +70,9 @@ function zone(): DoctorResolver {
     }
   }
   cname.set('autodiscover.moved-cname.example', ['old-server.example']);
+  // shared.example reaches the responder through the shared host (SRV mode) instead.
+  cname.delete('autodiscover.shared.example');
+  srv.set('_autodiscover._tcp.shared.example', [{ name: RESPONDER, port: 443, priority: 0, weight: 0 }]);
   srv.delete('_imaps._tcp.nosrv.example');
   const notFound = () => Promise.reject(Object.assign(new Error('no such record'), { code: 'ENOTFOUND' }));
   return {
@@ -89,7 +94,7 @@ describe('admin doctor', () => {
     const client = createProbeClient({
       ca: [validCert, expiredCert],
       // Root domains without a website refuse the connection, as most do.
-      connectTo: (url) => ({ host: '127.0.0.1', port: url.protocol === 'http:' ? ports.http : DOMAINS.includes(url.hostname) && !/^(hijacked|locked)\./.test(url.hostname) ? closedPort : ports.https }),
+      connectTo: (url) => ({ host: '127.0.0.1', port: url.protocol === 'http:' ? ports.http : UNSERVED.test(url.hostname) ? closedPort : ports.https }),
     });
     const code = await runDoctorCommand([domain, '--host', RESPONDER], { table, resolver: zone(), http: client, now: () => now }, (line) => lines.push(line));
     return { code, output: lines.join('\n') };
@@ -98,6 +103,9 @@ describe('admin doctor', () => {
   beforeAll(async () => {
     table = await createTestTable('doctor', DOMAINS.map(item) as unknown as Record<string, unknown>[]);
     const responder = localRequestListener(createResponder({ lookupTenant: (domain, mailboxId) => lookupTenant(table, domain, mailboxId), log: () => {}, responderId: 1 }));
+    // A responder that reads another table, where stale.example still has its old servers.
+    const oldTable = await createTestTable('doctor-old', [{ id: 'stale.example', protocols: [{ type: 'POP3', server: 'pop.old.example', port: 995, tls: 'implicit' }] }]);
+    const staleResponder = localRequestListener(createResponder({ lookupTenant: (domain, mailboxId) => lookupTenant(oldTable, domain, mailboxId), log: () => {}, responderId: 2 }));
     const valid = createSecureContext({ key: privateKey, cert: validCert });
     const expired = createSecureContext({ key: privateKey, cert: expiredCert });
     https = createHttpsServer({ key: privateKey, cert: validCert, SNICallback: (name, done) => done(null, name === 'autodiscover.expired.example' ? expired : valid) }, (request, response) => {
@@ -108,7 +116,7 @@ describe('admin doctor', () => {
       // The autoconfig and JSON routes are answered here as the responder's will be (they are built elsewhere).
       if (path === '/mail/config-v1.1.xml') return void response.writeHead(200, { 'Content-Type': 'text/xml' }).end('<?xml version="1.0"?><clientConfig version="1.1"/>');
       if (path === '/autodiscover/autodiscover.json') return void response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Protocol: 'AutodiscoverV1', Url: `https://${host}/autodiscover/autodiscover.xml` }));
-      return void responder(request, response);
+      return void (host === 'autodiscover.stale.example' ? staleResponder : responder)(request, response);
     });
     http = createHttpServer((request, response) => response.writeHead(301, { Location: `https://${request.headers.host}/autodiscover/autodiscover.xml` }).end());
     closedPort = await freeLoopbackPort();
@@ -166,6 +174,31 @@ describe('admin doctor', () => {
     expect(output).toContain('✗ _imaps._tcp.nosrv.example SRV is missing (IMAP, implicit TLS (RFC 8314))');
     expect(output).toContain('_imaps._tcp.nosrv.example. 3600 IN SRV 0 0 993 imap.provider.example. ;');
     expect(output.split('\n').at(-1)).toBe('1 problem(s).');
+  });
+
+  it('asks the SRV target last, and passes a domain reached through the shared host', async () => {
+    const { code, output } = await doctor('shared.example');
+    expect(output).toContain('✓ _autodiscover._tcp.shared.example SRV 443 responder.provider.example');
+    expect(output).toContain('✓ https://autodiscover.shared.example/autodiscover/autodiscover.xml: no answer (ECONNREFUSED); Outlook moves on');
+    const outlook = output.slice(output.indexOf('Outlook, in its order'), output.indexOf('Other routes')).split('\n').filter((line) => /^ {2}[✓✗–]/.test(line));
+    expect(outlook.map((line) => /(https?:\/\/[^/]+)/.exec(line)?.[1])).toEqual([
+      'https://shared.example',
+      'https://autodiscover.shared.example',
+      'http://autodiscover.shared.example',
+      'https://responder.provider.example',
+    ]);
+    expect(outlook[3]).toContain('✓ https://responder.provider.example/autodiscover/autodiscover.xml: an Autodiscover answer; certificate valid for responder.provider.example');
+    expect(output).toContain('– Autodiscover JSON: https://autodiscover.shared.example/');
+    expect(output).toContain('agrees with the table');
+    expect(code).toBe(0);
+  });
+
+  it('shows where the live answer and the table disagree', async () => {
+    const { code, output } = await doctor('stale.example');
+    expect(code).toBe(1);
+    expect(output).toContain('✗ the live answer (https://autodiscover.stale.example/autodiscover/autodiscover.xml) differs from the table:');
+    expect(output).toContain('live:  POP3 pop.old.example:995 SSL');
+    expect(output).toContain('table: IMAP imap.provider.example:993 SSL, SMTP smtp.provider.example:587 TLS');
   });
 
   it('fails a domain that is not in the table, and refuses bad arguments', async () => {
