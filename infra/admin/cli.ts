@@ -9,7 +9,7 @@ import { DNS_OPTIONS, runDnsCommand } from './dns';
 import { DOCTOR_OPTIONS, runDoctorCommand } from './doctor';
 import { aliasesInTable, checkItems, formatProblem, normaliseIds, readItemsFile, writeItems } from './items';
 import { FileProblem } from './json-file';
-import { chooseTableTarget, describeError, describeTarget, hintFor, type TableTarget } from './target';
+import { chooseTableTarget, describeError, describeTarget, hintFor, targetPlace, type TableTarget } from './target';
 
 // `npm run admin -- <command>`: manage tenant items in the table named by
 // TENANTS_TABLE, at the endpoint the AWS SDK picks (AWS_ENDPOINT_URL_DYNAMODB,
@@ -28,6 +28,8 @@ interface CommandInput {
   readonly table: () => TenantTable;
   readonly out: Print;
   readonly err: Print;
+  /** After a table call failed: where it went and what to try (nothing before the table is opened). */
+  readonly explainFailure: (error: unknown) => void;
 }
 
 interface Command {
@@ -59,7 +61,7 @@ function itemIdArgument(raw: string | undefined, { out, err }: Pick<CommandInput
   return id;
 }
 
-async function putOrValidate({ positionals: [file], out, err }: CommandInput, table: TenantTable | undefined): Promise<number> {
+async function putOrValidate({ positionals: [file], out, err, explainFailure }: CommandInput, table: TenantTable | undefined): Promise<number> {
   if (!file) return (err('a file is required: one item or an array of items, as JSON'), 2);
   const { items: candidates, renamed } = normaliseIds(await readItemsFile(file));
   for (const { from, to } of renamed) out(`${from} ${table ? 'is stored' : 'would be stored'} as ${to}`);
@@ -78,6 +80,7 @@ async function putOrValidate({ positionals: [file], out, err }: CommandInput, ta
   if (report.failed) {
     err(`failed: ${report.failed.id}: ${report.failed.error}`);
     err(`${report.written.length} of ${valid.length} item(s) were written (listed above); the rest were not.`);
+    explainFailure(report.failed.cause);
     return 1;
   }
   out(`${report.written.length} item(s) written to ${table.tableName}.`);
@@ -211,12 +214,15 @@ export async function runAdmin(argv: string[], out: Print, err: Print): Promise<
     err(describeTarget(target));
     return (table = createAdminTenantTable(target.table));
   };
+  const explainFailure = (error: unknown) => {
+    if (target) err(`${targetPlace(target)}\nhint: ${hintFor(target, error)}`);
+  };
   try {
-    return await command.run({ args, ...parsed, table: openTable, out, err });
+    return await command.run({ args, ...parsed, table: openTable, out, err, explainFailure });
   } catch (error) {
     if (error instanceof FileProblem) return (err(error.message), 1);
     err(`error: ${describeError(error)}`);
-    if (target) err(`${describeTarget(target)}\nhint: ${hintFor(target, error)}`);
+    explainFailure(error);
     return 1;
   }
 }

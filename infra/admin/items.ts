@@ -133,7 +133,7 @@ export async function aliasesInTable(
 
 export interface WriteReport {
   readonly written: readonly string[];
-  readonly failed?: { readonly id: string; readonly error: string };
+  readonly failed?: { readonly id: string; readonly error: string; readonly cause: unknown };
 }
 
 /**
@@ -184,7 +184,7 @@ export async function writeItems(table: Pick<TenantTable, 'putItem' | 'getItems'
       await table.putItem(item as unknown as RawItem);
       written.push(item.id);
     } catch (error) {
-      return { written, failed: { id: item.id, error: describeError(error) } };
+      return { written, failed: { id: item.id, error: describeError(error), cause: error } };
     }
   }
   return { written };

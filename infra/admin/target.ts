@@ -18,7 +18,7 @@ export function chooseTableTarget(): TableTarget {
   const running = readLocalEndpointState();
   const chosen = applyLocalDefaults();
   if (chosen !== undefined) {
-    return { table, endpoint: chosen, how: running ? 'the local DynamoDB of the running npm start' : 'the local DynamoDB (no AWS configuration found)' };
+    return { table, endpoint: chosen, how: running ? 'the local DynamoDB of the running npm start' : 'no AWS configuration and no npm start running: the default local port' };
   }
   const explicit = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
   if (explicit !== undefined) return { table, endpoint: explicit, how: 'from AWS_ENDPOINT_URL_DYNAMODB' };
@@ -26,11 +26,14 @@ export function chooseTableTarget(): TableTarget {
   return { table, endpoint: undefined, how: settings.length > 0 ? `real AWS, because ${settings.join(', ')} ${settings.length > 1 ? 'are' : 'is'} set` : 'real AWS, from ~/.aws' };
 }
 
-export function describeTarget(target: TableTarget): string {
+/** `table autodiscover-tenants at http://127.0.0.1:8000`, or `… at AWS region eu-west-1, profile prod`. */
+export function targetPlace(target: TableTarget): string {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const where = target.endpoint ?? `AWS${region ? ` region ${region}` : ''}${process.env.AWS_PROFILE ? `, profile ${process.env.AWS_PROFILE}` : ''}`;
-  return `target: table ${target.table} at ${where} (${target.how})`;
+  return `table ${target.table} at ${where}`;
 }
+
+export const describeTarget = (target: TableTarget): string => `target: ${targetPlace(target)} (${target.how})`;
 
 /** The most specific words in an error and its causes: an SDK exception name, a socket error code, a message; never a bare "Error". */
 export function describeError(error: unknown): string {

@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 
 // `GET /` on the local server only (production keeps its empty 404): what to try.
@@ -16,7 +17,8 @@ export function demoAddresses(items: readonly TenantItem[]): string[] {
     if (isMailboxId(item.id)) return `${item.id}  (mailbox item)`;
     const domain = item as DomainItem;
     const note = isAlias(domain) ? `alias of ${domain.aliasOf}` : domain.enabled === false ? 'disabled' : domain.redirectUrl ? 'redirectUrl' : 'domain';
-    return `someone@${domain.id}  (${note})`;
+    // IDN domains as people type them; the responder normalises either form.
+    return `someone@${domainToUnicode(domain.id)}  (${note})`;
   });
 }
 
