@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { parseArgs } from 'node:util';
 import { parseXmlDocument, type XmlElement } from '../../lib/pox/xml-document';
 import { TLS_ELEMENTS } from '../../lib/pox/vocabulary';
-import { isAlias, isMailboxId, type HostedDomainItem } from '../../lib/tenants/model';
+import { isAlias, isMailboxId, type DomainItem, type HostedDomainItem } from '../../lib/tenants/model';
 import { dnsRecordsFor, formatZone, normaliseHostName, readDomainItem, type DnsRecord, type ItemReader } from './dns';
 import { createProbeClient, type ProbeAnswer, type ProbeClient } from './probe-http';
 import { describeError } from './target';
@@ -214,7 +214,13 @@ function isAutodiscoverJson(answer: ProbeAnswer): boolean {
 const describeServer = (type: string, server: string, port: string | number, encryption: string): string => `${type} ${server}:${port} ${encryption}`;
 
 function agreementCheck(url: string, answer: ProbeAnswer, settings: HostedDomainItem): Check {
-  const account = child(child(parseXmlDocument(answer.body), 'Response'), 'Account');
+  const response = child(parseXmlDocument(answer.body), 'Response');
+  const error = child(response, 'Error');
+  if (error) {
+    const code = child(error, 'ErrorCode')?.text ?? '?';
+    return fail(`the live answer (${url}) is error ${code} (${child(error, 'Message')?.text ?? 'no message'}), not the table's settings`, 'check that this host reaches the responder that reads this table (error 602: npm run admin -- get shows the item\'s problem)');
+  }
+  const account = child(response, 'Account');
   if (settings.redirectUrl !== undefined) {
     const live = child(account, 'RedirectUrl')?.text;
     return live === settings.redirectUrl ? pass(`the live answer redirects to ${live}, as the table says`) : fail(`the live answer does not redirect to ${settings.redirectUrl}`, 'wait for the cache TTL, or check that this host reaches the responder that reads this table');
@@ -228,6 +234,77 @@ function agreementCheck(url: string, answer: ProbeAnswer, settings: HostedDomain
     `the live answer (${url}) differs from the table:\n      live:  ${live.join(', ') || 'no servers'}\n      table: ${table.join(', ') || 'no servers'}`,
     'wait for the cache TTL (CACHE_TTL_SECONDS) to pass, or check that this host reaches the responder that reads this table',
   );
+}
+
+// ---- Sections ------------------------------------------------------------------
+
+interface TableFindings {
+  readonly checks: Check[];
+  readonly item: DomainItem | undefined;
+  /** The settings in force: the domain's own, or its alias target's. */
+  readonly settings: HostedDomainItem | undefined;
+}
+
+/** The table decides what DNS should say and what the live answer should hold. */
+async function tableSection(table: ItemReader, domain: string): Promise<TableFindings> {
+  const item = await readDomainItem(table, domain);
+  if (typeof item === 'string') return { checks: [fail(item, 'write the domain with: npm run admin -- put <file.json>')], item: undefined, settings: undefined };
+  let settings: HostedDomainItem = item as HostedDomainItem;
+  if (isAlias(item)) {
+    const target = await readDomainItem(table, item.aliasOf);
+    if (typeof target === 'string' || isAlias(target)) {
+      return { checks: [fail(`${domain} is an alias of ${item.aliasOf}, which cannot be used`, `fix ${item.aliasOf} first (npm run admin -- get ${item.aliasOf})`)], item, settings: undefined };
+    }
+    settings = target;
+  }
+  if (settings.enabled === false) return { checks: [fail(`${settings.id} is disabled: the responder answers as if it were not hosted`, 'set "enabled": true (or remove it) and put the item again')], item, settings };
+  return { checks: [pass(`${domain} is in the table${settings.id === domain ? '' : ` (an alias of ${settings.id})`}`)], item, settings };
+}
+
+async function dnsSection(resolver: DoctorResolver, domain: string, host: string | undefined, { item, settings }: TableFindings): Promise<Check[]> {
+  try {
+    const source = item && settings ? item : { id: domain, protocols: [] };
+    const options = { host: host ?? 'RESPONDER-HOST', mode: 'cname' as const, aliasTarget: settings };
+    const [cname, autoconfig, ...services] = dnsRecordsFor(source, options);
+    const [srv] = dnsRecordsFor(source, { ...options, mode: 'srv' });
+    const checks = [await discoveryCheck(resolver, domain, host, { cname: cname!, srv: srv! }), await autoconfigCheck(resolver, domain, host, autoconfig!), await mxCheck(resolver, domain)];
+    for (const service of services) if (service.type === 'SRV') checks.push(await serviceCheck(resolver, service));
+    return checks;
+  } catch (error) {
+    return [fail(`DNS lookups failed: ${describeError(error)}`, "check this machine's resolver, then run doctor again")];
+  }
+}
+
+interface LiveAnswer {
+  readonly url: string;
+  readonly answer: ProbeAnswer;
+}
+
+/** Outlook's order (after its cloud lookup and the JSON route): root domain, autodiscover.<d>, plain-HTTP redirect, SRV target. */
+async function outlookSection(http: ProbeClient, resolver: DoctorResolver, domain: string, address: string, now: Date): Promise<{ checks: Check[]; live: LiveAnswer[]; srvMode: boolean }> {
+  const checks: Check[] = [];
+  const live: LiveAnswer[] = [];
+  const ask = async (candidate: Candidate) => {
+    const { check, answer } = await poxCandidateCheck(http, candidate, address, now);
+    checks.push(check);
+    if (answer) live.push({ url: candidate.url, answer });
+  };
+  // A failing SRV lookup is reported in the DNS section already.
+  const srvTargets = await records(() => resolver.resolveSrv(`_autodiscover._tcp.${domain}`)).catch(() => []);
+  const srvMode = srvTargets.length > 0;
+  await ask({ url: `https://${domain}/autodiscover/autodiscover.xml`, optional: true });
+  await ask({ url: `https://autodiscover.${domain}/autodiscover/autodiscover.xml`, optional: srvMode });
+  checks.push(await httpRedirectCheck(http, domain));
+  if (!srvMode) checks.push(skip(`SRV target: no _autodiscover._tcp.${domain} record`));
+  for (const srv of srvTargets) await ask({ url: `https://${bare(srv.name)}/autodiscover/autodiscover.xml`, optional: false });
+  return { checks, live, srvMode };
+}
+
+function agreementSection(settings: HostedDomainItem | undefined, live: readonly LiveAnswer[]): Check {
+  if (!settings) return skip('no usable table item to compare with');
+  const last = live.at(-1);
+  if (!last) return fail('no Outlook URL gave an Autodiscover answer to compare with the table', 'fix the Outlook checks above first');
+  return agreementCheck(last.url, last.answer, settings);
 }
 
 // ---- The command -----------------------------------------------------------
@@ -255,77 +332,24 @@ export async function runDoctorCommand(args: string[], deps: DoctorDeps, print: 
   const resolver = deps.resolver ?? systemResolver();
   const http = deps.http ?? createProbeClient();
   const now = (deps.now ?? (() => new Date()))();
-  const sections: [string, Check[]][] = [];
 
-  // The table decides what DNS should say and what the live answer should hold.
-  const item = await readDomainItem(deps.table, domain);
-  let settings: HostedDomainItem | undefined;
-  const tableChecks: Check[] = [];
-  if (typeof item === 'string') tableChecks.push(fail(item, `write the domain with: npm run admin -- put <file.json>`));
-  else if (isAlias(item)) {
-    const target = await readDomainItem(deps.table, item.aliasOf);
-    if (typeof target === 'string' || isAlias(target)) tableChecks.push(fail(`${domain} is an alias of ${item.aliasOf}, which cannot be used`, `fix ${item.aliasOf} first (npm run admin -- get ${item.aliasOf})`));
-    else settings = target;
-  } else settings = item;
-  if (settings && settings.enabled === false) tableChecks.push(fail(`${settings.id} is disabled: the responder answers as if it were not hosted`, `set "enabled": true (or remove it) and put the item again`));
-  if (settings && tableChecks.length === 0) tableChecks.push(pass(`${domain} is in the table${settings.id === domain ? '' : ` (an alias of ${settings.id})`}`));
-  sections.push(['Table', tableChecks]);
-
-  const dnsChecks: Check[] = [];
-  try {
-    const recommendHost = host ?? 'RESPONDER-HOST';
-    const usable = typeof item !== 'string' && settings !== undefined;
-    const source = usable ? item : { id: domain, protocols: [] };
-    const options = { host: recommendHost, mode: 'cname' as const, aliasTarget: settings };
-    const [cname, autoconfig, ...services] = dnsRecordsFor(source, options);
-    const [srv] = dnsRecordsFor(source, { ...options, mode: 'srv' });
-    dnsChecks.push(await discoveryCheck(resolver, domain, host, { cname: cname!, srv: srv! }));
-    dnsChecks.push(await autoconfigCheck(resolver, domain, host, autoconfig!));
-    dnsChecks.push(await mxCheck(resolver, domain));
-    for (const service of services) if (service.type === 'SRV') dnsChecks.push(await serviceCheck(resolver, service));
-  } catch (error) {
-    dnsChecks.push(fail(`DNS lookups failed: ${describeError(error)}`, 'check this machine\'s resolver, then run doctor again'));
-  }
-  sections.push(['DNS', dnsChecks]);
-
-  // Outlook's order (after its cloud lookup and the JSON route): root domain, autodiscover.<d>, plain-HTTP redirect, SRV target.
+  const table = await tableSection(deps.table, domain);
   const address = `${PROBE_LOCAL_PART}@${domain}`;
-  const outlook: Check[] = [];
-  const live: { url: string; answer: ProbeAnswer }[] = [];
-  const srvTargets = await records(() => resolver.resolveSrv(`_autodiscover._tcp.${domain}`)).catch(() => []);
-  const srvMode = srvTargets.length > 0;
-  for (const candidate of [
-    { url: `https://${domain}/autodiscover/autodiscover.xml`, optional: true },
-    { url: `https://autodiscover.${domain}/autodiscover/autodiscover.xml`, optional: srvMode },
-  ]) {
-    const { check, answer } = await poxCandidateCheck(http, candidate, address, now);
-    outlook.push(check);
-    if (answer) live.push({ url: candidate.url, answer });
-  }
-  outlook.push(await httpRedirectCheck(http, domain));
-  if (!srvMode) outlook.push(skip(`SRV target: no _autodiscover._tcp.${domain} record`));
-  for (const srv of srvTargets) {
-    const url = `https://${bare(srv.name)}/autodiscover/autodiscover.xml`;
-    const { check, answer } = await poxCandidateCheck(http, { url, optional: false }, address, now);
-    outlook.push(check);
-    if (answer) live.push({ url, answer });
-  }
-  sections.push(['Outlook, in its order', outlook]);
-
   const encoded = encodeURIComponent(address);
-  sections.push([
-    'Other routes',
+  const outlook = await outlookSection(http, resolver, domain, address, now);
+  const sections: [string, readonly Check[]][] = [
+    ['Table', table.checks],
+    ['DNS', await dnsSection(resolver, domain, host, table)],
+    ['Outlook, in its order', outlook.checks],
     [
-      await routeCheck(http, 'autoconfig', `https://autoconfig.${domain}/mail/config-v1.1.xml?emailaddress=${encoded}`, isClientConfig, now),
-      await routeCheck(http, 'Autodiscover JSON', `https://autodiscover.${domain}/autodiscover/autodiscover.json?Email=${encoded}&Protocol=AutodiscoverV1`, isAutodiscoverJson, now, srvMode),
+      'Other routes',
+      [
+        await routeCheck(http, 'autoconfig', `https://autoconfig.${domain}/mail/config-v1.1.xml?emailaddress=${encoded}`, isClientConfig, now),
+        await routeCheck(http, 'Autodiscover JSON', `https://autodiscover.${domain}/autodiscover/autodiscover.json?Email=${encoded}&Protocol=AutodiscoverV1`, isAutodiscoverJson, now, outlook.srvMode),
+      ],
     ],
-  ]);
-
-  const agreement: Check[] = [];
-  if (!settings) agreement.push(skip('no usable table item to compare with'));
-  else if (live.length === 0) agreement.push(fail('no Outlook URL gave an Autodiscover answer to compare with the table', 'fix the Outlook checks above first'));
-  else agreement.push(agreementCheck(live.at(-1)!.url, live.at(-1)!.answer, settings));
-  sections.push(['Agreement', agreement]);
+    ['Agreement', [agreementSection(table.settings, outlook.live)]],
+  ];
 
   print(`doctor: ${domain}${host ? ` (responder ${host})` : ' (no --host: DNS targets are not compared)'}`);
   let failures = 0;

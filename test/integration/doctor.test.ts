@@ -26,7 +26,7 @@ const protocols = [
   { type: 'IMAP', server: 'imap.provider.example', port: 993, tls: 'implicit' },
   { type: 'SMTP', server: 'smtp.provider.example', port: 587, tls: 'starttls' },
 ] as const;
-const DOMAINS = ['healthy.example', 'hijacked.example', 'locked.example', 'moved-cname.example', 'expired.example', 'nosrv.example', 'shared.example', 'stale.example'];
+const DOMAINS = ['healthy.example', 'hijacked.example', 'locked.example', 'moved-cname.example', 'expired.example', 'nosrv.example', 'shared.example', 'stale.example', 'emptied.example'];
 // Host names nothing answers on: root domains without a website, as most are, and autodiscover.<d> in SRV mode.
 const UNSERVED = /^(?:(?!hijacked\.|locked\.)[\w-]+\.example|autodiscover\.shared\.example)$/;
 const item = (id: string): HostedDomainItem => ({ id, protocols: [...protocols] });
@@ -103,8 +103,11 @@ describe('admin doctor', () => {
   beforeAll(async () => {
     table = await createTestTable('doctor', DOMAINS.map(item) as unknown as Record<string, unknown>[]);
     const responder = localRequestListener(createResponder({ lookupTenant: (domain, mailboxId) => lookupTenant(table, domain, mailboxId), log: () => {}, responderId: 1 }));
-    // A responder that reads another table, where stale.example still has its old servers.
-    const oldTable = await createTestTable('doctor-old', [{ id: 'stale.example', protocols: [{ type: 'POP3', server: 'pop.old.example', port: 995, tls: 'implicit' }] }]);
+    // A responder that reads another table, where stale.example still has its old servers and emptied.example none.
+    const oldTable = await createTestTable('doctor-old', [
+      { id: 'stale.example', protocols: [{ type: 'POP3', server: 'pop.old.example', port: 995, tls: 'implicit' }] },
+      { id: 'emptied.example', protocols: [] },
+    ]);
     const staleResponder = localRequestListener(createResponder({ lookupTenant: (domain, mailboxId) => lookupTenant(oldTable, domain, mailboxId), log: () => {}, responderId: 2 }));
     const valid = createSecureContext({ key: privateKey, cert: validCert });
     const expired = createSecureContext({ key: privateKey, cert: expiredCert });
@@ -116,7 +119,7 @@ describe('admin doctor', () => {
       // The autoconfig and JSON routes are answered here as the responder's will be (they are built elsewhere).
       if (path === '/mail/config-v1.1.xml') return void response.writeHead(200, { 'Content-Type': 'text/xml' }).end('<?xml version="1.0"?><clientConfig version="1.1"/>');
       if (path === '/autodiscover/autodiscover.json') return void response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Protocol: 'AutodiscoverV1', Url: `https://${host}/autodiscover/autodiscover.xml` }));
-      return void (host === 'autodiscover.stale.example' ? staleResponder : responder)(request, response);
+      return void (/^autodiscover\.(stale|emptied)\.example$/.test(host) ? staleResponder : responder)(request, response);
     });
     http = createHttpServer((request, response) => response.writeHead(301, { Location: `https://${request.headers.host}/autodiscover/autodiscover.xml` }).end());
     closedPort = await freeLoopbackPort();
@@ -161,6 +164,7 @@ describe('admin doctor', () => {
     ['an expired certificate', 'expired.example', '✗ https://autodiscover.expired.example/autodiscover/autodiscover.xml: certificate expired 3 day(s) ago', 'fix: renew the certificate for autodiscover.expired.example', 2],
     ['a missing RFC 6186 SRV record', 'nosrv.example', '✗ _imaps._tcp.nosrv.example SRV is missing (IMAP, implicit TLS (RFC 8314))', '_imaps._tcp.nosrv.example. 3600 IN SRV 0 0 993 imap.provider.example. ;', 1],
     ['a live answer that disagrees with the table', 'stale.example', '✗ the live answer (https://autodiscover.stale.example/autodiscover/autodiscover.xml) differs from the table:\n      live:  POP3 pop.old.example:995 SSL\n      table: IMAP imap.provider.example:993 SSL, SMTP smtp.provider.example:587 TLS', 'fix: wait for the cache TTL', 1],
+    ['a live answer that is an error document', 'emptied.example', '✗ the live answer (https://autodiscover.emptied.example/autodiscover/autodiscover.xml) is error 501 (Bad Address)', 'fix: check that this host reaches the responder that reads this table', 1],
   ] as const)('finds %s and says how to fix it', async (_label, domain, problem, fix, problems) => {
     const { code, output } = await doctor(domain);
     expect(code).toBe(1);
