@@ -5,7 +5,7 @@ import { normaliseItemId } from '../../lib/email-address';
 import { createAdminTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
-import { DNS_OPTIONS, runDnsCommand } from './dns';
+import { DNS_OPTIONS, runDnsCommand, type ItemReader } from './dns';
 import { DOCTOR_OPTIONS, runDoctorCommand } from './doctor';
 import { aliasesInTable, checkItems, formatProblem, normaliseIds, readItemsFile, writeItems } from './items';
 import { FileProblem } from './json-file';
@@ -87,6 +87,9 @@ async function putOrValidate({ positionals: [file], out, err, explainFailure }: 
   return 0;
 }
 
+/** Opens the table only when the command reads it, so bad arguments print no target line. */
+const lazyReader = (table: () => TenantTable): ItemReader => ({ getItems: (ids) => table().getItems(ids) });
+
 const COMMANDS: Readonly<Record<string, Command>> = {
   put: {
     usage: '<file.json>',
@@ -150,13 +153,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '<domain> --host <responder host> [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]',
     summary: 'Print the DNS records a hosted domain needs (mode srv unless given; host also from AUTODISCOVER_HOST).',
     options: DNS_OPTIONS,
-    run: ({ args, table, out, err }) => runDnsCommand(args, table(), out, err),
+    run: ({ args, table, out, err }) => runDnsCommand(args, lazyReader(table), out, err),
   },
   doctor: {
     usage: '<domain> [--host <responder host>]',
     summary: 'Check from here what clients need to find the responder: DNS, every Outlook URL and its\ncertificate, the autoconfig and JSON routes, and that the live answer agrees with the table.',
     options: DOCTOR_OPTIONS,
-    run: ({ args, table, out, err }) => runDoctorCommand(args, { table: table() }, out, err),
+    run: ({ args, table, out, err }) => runDoctorCommand(args, { table: lazyReader(table) }, out, err),
   },
 };
 
