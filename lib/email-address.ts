@@ -23,6 +23,9 @@ const MAX_LABEL = 63;
 // another), lone surrogates and line/paragraph separators: never part of an
 // address we answer for.
 const CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+// White space inside a local part is legal only quoted: a request may carry
+// one (and gets its domain's answer), but no mailbox item is written with one.
+const SPACE = /\p{White_Space}/u;
 // Characters the URL parser behind domainToASCII would interpret (percent-decoding,
 // ports, paths) rather than reject; a domain never contains them.
 const URL_SYNTAX = /[\s%/\\?#@[\]:]/;
@@ -80,4 +83,17 @@ export function parseEmailAddress(raw: string): EmailAddress | undefined {
   const address = `${localPart}@${domain}`;
   if (octets(address) > MAX_ADDRESS) return undefined;
   return { localPart, domain, address, mailboxId: `${localPart.toLowerCase()}@${domain}` };
+}
+
+/**
+ * A tenant item id as the handler looks it up: a domain normalised, an
+ * address's local part lower-cased. The admin CLI stores ids through this too,
+ * so no item is written under an id no request can reach. Undefined when the
+ * handler would refuse the id as a request, and for a local part with white
+ * space (quoted, so legal in a request, but never a hosted mailbox).
+ */
+export function normaliseItemId(raw: string): string | undefined {
+  if (!raw.includes('@')) return normaliseDomain(trimXmlSpace(raw));
+  const address = parseEmailAddress(raw);
+  return address === undefined || SPACE.test(address.localPart) ? undefined : address.mailboxId;
 }

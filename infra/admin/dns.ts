@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { normaliseDomain } from '../../lib/email-address';
 import {
   isAlias,
@@ -83,7 +84,7 @@ export const AUTOCONFIG_HOSTER_MODE = [
 ];
 
 /** A fully qualified host name (at least two labels), normalised as the responder normalises domains. */
-function normaliseHostName(name: string): string | undefined {
+export function normaliseHostName(name: string): string | undefined {
   const ascii = normaliseDomain(name.trim());
   return ascii?.includes('.') ? ascii : undefined;
 }
@@ -164,34 +165,33 @@ interface DnsArguments {
   readonly notOffered: boolean;
 }
 
-const USAGE = 'usage: dns <domain> [--host <responder host>] [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]  (host also from AUTODISCOVER_HOST)';
+const USAGE = 'usage: dns <domain> --host <responder host> [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]  (host also from AUTODISCOVER_HOST)';
 
-function parseDnsArguments(args: readonly string[]): DnsArguments | string {
-  const positional: string[] = [];
-  let host: string | undefined;
-  let autoconfigHost: string | undefined;
-  let mode: string = 'srv';
-  let notOffered = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--host') host = value();
-    else if (flag === '--autoconfig-host') autoconfigHost = value();
-    else if (flag === '--mode') mode = value() ?? '';
-    else if (flag === '--not-offered') notOffered = true;
-    else if (flag.startsWith('-')) return `unknown option ${flag}`;
-    else positional.push(arg);
+export const DNS_OPTIONS = {
+  host: { type: 'string' },
+  mode: { type: 'string', default: 'srv' },
+  'autoconfig-host': { type: 'string' },
+  'not-offered': { type: 'boolean', default: false },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+function parseDnsArguments(args: string[]): DnsArguments | string {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: DNS_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    return (error as Error).message.split('.')[0]!;
   }
-  if (positional.length !== 1) return 'exactly one domain is needed';
+  const { positionals, values } = parsed;
+  if (positionals.length !== 1) return 'exactly one domain is needed';
+  const { mode } = values;
   if (mode !== 'cname' && mode !== 'srv') return `--mode must be cname or srv, not "${mode}"`;
-  return { domain: positional[0]!, host: host ?? process.env.AUTODISCOVER_HOST, autoconfigHost, mode, notOffered };
+  return { domain: positionals[0]!, host: values.host ?? process.env.AUTODISCOVER_HOST, autoconfigHost: values['autoconfig-host'], mode, notOffered: values['not-offered'] };
 }
 
-type ItemReader = { getItems(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> };
+export type ItemReader = { getItems(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> };
 
 /** Reads and validates one domain item; a string is the reason it cannot be used. */
-async function readDomainItem(table: ItemReader, id: string): Promise<DomainItem | string> {
+export async function readDomainItem(table: ItemReader, id: string): Promise<DomainItem | string> {
   const raw = (await table.getItems([id])).get(id);
   if (!raw) return `${id} is not in the table (not a hosted domain)`;
   const result = validateTenantItem(raw);

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { normaliseDomain, normaliseItemId } from '../../lib/email-address';
 import type { RawItem, TenantTable } from '../../lib/tenants/dynamodb';
 import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem, type ItemProblem } from '../../lib/tenants/validate';
+import { FileProblem, readJsonFile } from './json-file';
+import { describeError } from './target';
 
 // What the admin CLI and the local server's demo loader share: read a file of
 // items, check every one (schema, then alias rules across the file and the
@@ -9,8 +11,38 @@ import { validateTenantItem, type ItemProblem } from '../../lib/tenants/validate
 
 /** Reads a JSON file holding one item or an array of items. */
 export async function readItemsFile(path: string): Promise<unknown[]> {
-  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-  return Array.isArray(parsed) ? parsed : [parsed];
+  const parsed = await readJsonFile(path);
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  if (items.length === 0) throw new FileProblem(`${path} holds an empty list; it should hold one item or an array of items.`);
+  return items;
+}
+
+export interface Renaming {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Ids (and alias targets) as the handler looks them up: `Alice@Example.COM`
+ * is stored as `alice@example.com`, `bücher.example` as its punycode. An id
+ * the normaliser refuses is left as written for the checks to name.
+ */
+export function normaliseIds(candidates: readonly unknown[]): { items: unknown[]; renamed: Renaming[] } {
+  const renamed: Renaming[] = [];
+  const items = candidates.map((candidate) => {
+    if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return candidate;
+    const item = { ...(candidate as RawItem) };
+    if (typeof item.id === 'string') {
+      const id = normaliseItemId(item.id);
+      if (id !== undefined && id !== item.id) {
+        renamed.push({ from: item.id, to: id });
+        item.id = id;
+      }
+    }
+    if (typeof item.aliasOf === 'string') item.aliasOf = normaliseDomain(item.aliasOf.trim()) ?? item.aliasOf;
+    return item;
+  });
+  return { items, renamed };
 }
 
 export const formatProblem = (p: ItemProblem): string => `${p.id}: ${p.path || '(item)'}: ${p.reason}`;
@@ -18,9 +50,10 @@ export const formatProblem = (p: ItemProblem): string => `${p.id}: ${p.path || '
 /** Looks items up by id: the ones being written win over the table's. */
 type ItemSource = (id: string) => Promise<RawItem | undefined>;
 
-async function aliasProblems(items: readonly TenantItem[], existing: ItemSource): Promise<ItemProblem[]> {
+async function aliasProblems(items: readonly TenantItem[], existing: ItemSource | undefined): Promise<ItemProblem[]> {
   const inFile = new Map(items.map((item) => [item.id, item]));
-  const find = async (id: string) => inFile.get(id) ?? (await existing(id));
+  const find = async (id: string) => inFile.get(id) ?? (await existing?.(id));
+  const missing = existing ? 'does not exist' : 'is not in the file (the table was not read)';
   const problems: ItemProblem[] = [];
   for (const item of items) {
     if (isMailboxId(item.id) || !isAlias(item as DomainItem)) continue;
@@ -31,7 +64,7 @@ async function aliasProblems(items: readonly TenantItem[], existing: ItemSource)
       continue;
     }
     const target = await find(aliasOf);
-    if (target === undefined) problem(`alias target ${aliasOf} does not exist`);
+    if (target === undefined) problem(`alias target ${aliasOf} ${missing}`);
     else if ('aliasOf' in target) problem(`alias target ${aliasOf} is itself an alias (chains are not allowed)`);
     else if ((target as { enabled?: unknown }).enabled === false) problem(`alias target ${aliasOf} is disabled`);
   }
@@ -42,7 +75,10 @@ async function aliasProblems(items: readonly TenantItem[], existing: ItemSource)
  * Checks items before anything is written: every schema problem of every
  * item, then alias targets and chains against the file plus (when given) the table.
  */
-export async function checkItems(candidates: readonly unknown[], table?: Pick<TenantTable, 'getItems' | 'scanItems'>): Promise<ItemProblem[]> {
+export async function checkItems(
+  candidates: readonly unknown[],
+  table?: Pick<TenantTable, 'getItems' | 'scanItems'>,
+): Promise<{ readonly valid: TenantItem[]; readonly problems: ItemProblem[] }> {
   const problems: ItemProblem[] = [];
   const valid: TenantItem[] = [];
   for (const candidate of candidates) {
@@ -54,10 +90,10 @@ export async function checkItems(candidates: readonly unknown[], table?: Pick<Te
   const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
   for (const id of new Set(duplicates)) problems.push({ id, path: 'id', reason: 'the file holds this id more than once' });
 
-  const existing: ItemSource = async (id) => (table ? (await table.getItems([id])).get(id) : undefined);
+  const existing: ItemSource | undefined = table && (async (id) => (await table.getItems([id])).get(id));
   problems.push(...(await aliasProblems(valid, existing)));
   problems.push(...(await brokenTargetProblems(valid, table)));
-  return problems;
+  return { valid, problems };
 }
 
 /**
@@ -97,18 +133,58 @@ export async function aliasesInTable(
 
 export interface WriteReport {
   readonly written: readonly string[];
-  readonly failed?: { readonly id: string; readonly error: string };
+  readonly failed?: { readonly id: string; readonly error: string; readonly cause: unknown };
 }
 
-/** Writes items one by one; DynamoDB has no all-or-nothing batch, so report exactly how far it got. */
-export async function writeItems(table: Pick<TenantTable, 'putItem'>, items: readonly unknown[]): Promise<WriteReport> {
+/**
+ * Write ranks, so that a write failing halfway never leaves a checked rule
+ * broken: targets go live before the aliases that point at them; a domain is
+ * disabled or turned into an alias only after every alias in the file has
+ * been re-pointed away from it.
+ */
+const WRITE_RANK = { liveDomain: 0, mailbox: 1, alias: 2, retired: 3 } as const;
+
+function writeRank(item: TenantItem, hostedNow: ReadonlySet<string>): number {
+  if (isMailboxId(item.id)) return WRITE_RANK.mailbox;
+  const domain = item as DomainItem;
+  if (domain.enabled === false) return WRITE_RANK.retired;
+  if (!isAlias(domain)) return WRITE_RANK.liveDomain;
+  return hostedNow.has(domain.id) ? WRITE_RANK.retired : WRITE_RANK.alias;
+}
+
+/** The order `writeItems` uses (stable within a rank); `hostedNow`: ids that are non-alias domain items in the table today. */
+export function writeOrder(items: readonly TenantItem[], hostedNow: ReadonlySet<string>): TenantItem[] {
+  return items
+    .map((item, index) => ({ item, index, rank: writeRank(item, hostedNow) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+// BatchGetItem reads at most 100 keys per call.
+const READ_CHUNK = 100;
+
+async function hostedDomainsAmong(table: Pick<TenantTable, 'getItems'>, ids: readonly string[]): Promise<Set<string>> {
+  const hosted = new Set<string>();
+  for (let start = 0; start < ids.length; start += READ_CHUNK) {
+    for (const [id, item] of await table.getItems(ids.slice(start, start + READ_CHUNK))) if (!('aliasOf' in item)) hosted.add(id);
+  }
+  return hosted;
+}
+
+/**
+ * Writes checked items one by one in `writeOrder`; DynamoDB has no
+ * all-or-nothing batch, so report exactly how far it got.
+ */
+export async function writeItems(table: Pick<TenantTable, 'putItem' | 'getItems'>, items: readonly TenantItem[]): Promise<WriteReport> {
+  const aliasIds = items.filter((item) => !isMailboxId(item.id) && isAlias(item as DomainItem)).map((item) => item.id);
+  const hostedNow = aliasIds.length === 0 ? new Set<string>() : await hostedDomainsAmong(table, aliasIds);
   const written: string[] = [];
-  for (const item of items as RawItem[]) {
+  for (const item of writeOrder(items, hostedNow)) {
     try {
-      await table.putItem(item);
-      written.push(String(item.id));
+      await table.putItem(item as unknown as RawItem);
+      written.push(item.id);
     } catch (error) {
-      return { written, failed: { id: String(item.id), error: (error as Error).message } };
+      return { written, failed: { id: item.id, error: describeError(error), cause: error } };
     }
   }
   return { written };

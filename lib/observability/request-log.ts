@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { RequestLogLine } from '../http/types';
 import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString, roundMs } from './metrics';
 
-// One JSON line per request, holding only what behaviour.md allows: never
+// One JSON line per request, holding only what the README promises: never
 // headers, bodies, full addresses or rendered answers. The same line carries
 // the request's CloudWatch metrics (metrics.ts).
 

@@ -1,4 +1,4 @@
-// Request bytes → text, decided explicitly (behaviour.md "Request decoding"):
+// Request bytes → text, decided explicitly (README, "How requests are answered"):
 // a byte-order mark wins, else the XML declaration's encoding, else the
 // Content-Type charset, else UTF-8. Undecodable bytes are an error, never U+FFFD.
 

@@ -42,7 +42,7 @@ const leafText = (element: XmlElement): string | undefined =>
   element.children.length === 0 ? trimXmlSpace(element.text) : undefined;
 
 /**
- * Reads a POX request body (behaviour.md, rows 2 and 3). The address decides
+ * Reads a POX request body (the README's POX table: errors 600 and 601). The address decides
  * everything downstream, so anything short of exactly one valid address and
  * one schema is an invalid request (600); a schema we do not serve is 601.
  */

@@ -78,7 +78,7 @@ export function fillTemplate(template: AnswerTemplate, address?: EmailAddress, v
   return out;
 }
 
-/** Login-name placeholders (tenant-item.md) and the address part that fills each. */
+/** Login-name placeholders (README, "The tenant item format") and the address part that fills each. */
 export const LOGIN_PLACEHOLDERS: ReadonlyArray<readonly [placeholder: string, slot: SlotName]> = [
   ['%EMAILADDRESS%', 'address'],
   ['%EMAILLOCALPART%', 'localPart'],

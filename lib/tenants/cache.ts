@@ -240,7 +240,7 @@ export class TenantCache {
     const outcomes = await Promise.all(flights);
     if (report) report.storeMs = (report.storeMs ?? 0) + (performance.now() - started);
 
-    // Stale-if-error (behaviour.md row 4a): an id whose read failed is served from a copy
+    // Stale-if-error (README, "How requests are answered"): an id whose read failed is served from a copy
     // young enough; if any id has none, the request fails (row 4).
     const staleLimit = this.now() - this.settings.staleMs;
     let failure: TenantStoreError | undefined;

@@ -70,7 +70,7 @@ export type TenantItem = DomainItem | MailboxItem;
 export const isMailboxId = (id: string): boolean => id.includes('@');
 export const isAlias = (item: DomainItem): item is AliasDomainItem => 'aliasOf' in item;
 
-/** Defaults the tenant contract gives to optional protocol attributes (tenant-item.md). */
+/** Defaults the tenant contract gives to optional protocol attributes (README, "The tenant item format"). */
 export const PROTOCOL_DEFAULTS = {
   auth: 'password' as AuthMode,
   username: '%EMAILADDRESS%',

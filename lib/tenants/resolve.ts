@@ -74,7 +74,7 @@ const announcesMailboxes = (domain: DomainItem): boolean => domain.hasMailboxes 
  * Loads a domain, and the mailbox item when an address is known and the
  * domain announces mailbox items: a cold domain and its address in one round
  * trip; a cached domain that has no mailbox items, or that is not hosted, in
- * none. One more read for an alias target (tenant-item.md). Synchronous when
+ * none. One more read for an alias target (README, "The tenant item format"). Synchronous when
  * `read` answers synchronously.
  */
 export function resolveTenant(read: ItemReader, domain: string, mailboxId?: string): TenantLookup | Promise<TenantLookup> {

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
-import type { TenantItem } from './model';
+import { normaliseItemId } from '../email-address';
+import { isMailboxId, type MailboxItem, type TenantItem } from './model';
 // tenant-item.schema.json compiled at build time (npm run generate:validator): no Ajv compiler at run time.
 import validateSchema from './tenant-item.validator.generated.cjs';
 
@@ -43,11 +44,32 @@ function describe(error: ErrorObject): { path: string; reason: string } {
 
 /** Checks one item against tenant-item.schema.json (the only definition of the format). */
 export function validateTenantItem(candidate: unknown): ItemValidation {
-  if (validateSchema(candidate)) return { valid: true, item: candidate as TenantItem };
+  if (validateSchema(candidate)) {
+    const item = candidate as TenantItem;
+    const problem = mailboxProblem(item);
+    return problem ? { valid: false, problems: [problem] } : { valid: true, item };
+  }
   const rawId = (candidate as { id?: unknown } | null)?.id;
   const id = typeof rawId === 'string' ? rawId : '(no id)';
   const problems = (validateSchema.errors ?? [])
     .filter((error) => error.keyword !== 'if') // "must match then/else" only repeats the errors below it
     .map((error) => ({ id, ...describe(error) }));
   return { valid: false, problems };
+}
+
+/**
+ * What the pattern cannot say about a mailbox item: its id must be exactly the
+ * id a request looks up (the handler's own normaliser decides), and it must
+ * not redirect to itself (Outlook would ask again, round in a loop).
+ */
+function mailboxProblem(item: TenantItem): ItemProblem | undefined {
+  if (!isMailboxId(item.id)) return undefined;
+  const reachable = normaliseItemId(item.id);
+  if (reachable !== item.id) {
+    const reason = reachable === undefined ? 'no mailbox id the responder serves (white space, format characters, or a local part over 64 octets)' : `requests look this mailbox up as ${reachable}`;
+    return { id: item.id, path: 'id', reason };
+  }
+  const { redirectAddr } = item as MailboxItem;
+  if (redirectAddr !== undefined && normaliseItemId(redirectAddr) === item.id) return { id: item.id, path: 'redirectAddr', reason: 'a mailbox cannot redirect to itself' };
+  return undefined;
 }

@@ -9,7 +9,7 @@ import { createTestTable } from '../support/tenant-table';
 import { NS, at, elements, parseAnswer, readError, readSettings, textAt } from '../support/xml-answer';
 
 // The whole POX endpoint through createResponder, against dynalite through
-// the real SDK: every row of behaviour.md's POX table, the HTTP surface and
+// the real SDK: every row of the README's POX table, the HTTP surface and
 // the log lines.
 
 const IMAP = { type: 'IMAP', server: 'imap.mail.example.net', port: 993, tls: 'implicit' };

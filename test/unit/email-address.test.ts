@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseDomain, parseEmailAddress } from '../../lib/email-address';
+import { normaliseDomain, normaliseItemId, parseEmailAddress } from '../../lib/email-address';
 
 describe('parseEmailAddress', () => {
   it('keeps the local part as sent and normalises the domain', () => {
@@ -104,5 +104,25 @@ describe('address limits and characters (issue 2)', () => {
     const parsed = parseEmailAddress('ÄLICE@EXAMPLE.COM');
     expect(parsed?.address).toBe('ÄLICE@example.com');
     expect(parsed?.mailboxId).toBe('älice@example.com');
+  });
+});
+
+describe('normaliseItemId: item ids as the handler looks them up', () => {
+  it.each([
+    ['Alice@Example.COM', 'alice@example.com'],
+    ['Ärger@bücher.example', 'ärger@xn--bcher-kva.example'],
+    ['Bücher.Example.', 'xn--bcher-kva.example'],
+    ['example.com', 'example.com'],
+  ])('%s → %s', (raw, id) => {
+    expect(normaliseItemId(raw)).toBe(id);
+  });
+
+  it.each([
+    ['a local part of 40 × ü (80 octets)', `${'ü'.repeat(40)}@example.com`],
+    ['a space inside the local part', 'al ice@example.com'],
+    ['a zero-width joiner', 'ali\u200dce@example.com'],
+    ['no domain', 'alice@'],
+  ])('refuses %s', (_label, raw) => {
+    expect(normaliseItemId(raw)).toBeUndefined();
   });
 });

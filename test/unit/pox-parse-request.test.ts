@@ -11,7 +11,7 @@ import {
   utf8,
 } from '../support/fixtures';
 
-// behaviour.md rows 2 and 3 and "Request decoding", checked on real request
+// The README's POX table (errors 600 and 601) and its request decoding, checked on real request
 // bodies and on hand-made variants.
 
 function accepted(body: Uint8Array, contentType?: string) {

@@ -39,7 +39,7 @@ describe('settings answer', () => {
     ]);
   });
 
-  describe('TLS × auth truth table (tenant-item.md)', () => {
+  describe('TLS × auth truth table (README, "The tenant item format")', () => {
     const TLS = { implicit: ['SSL', 'on'], starttls: ['TLS', 'on'], none: ['None', 'off'] } as const;
     const AUTH = { password: ['off', 'on'], spa: ['on', 'on'], none: ['off', 'off'], default: ['off', 'on'] } as const;
     const cases = (['IMAP', 'POP3', 'SMTP'] as const).flatMap((type) =>

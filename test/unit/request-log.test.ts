@@ -7,8 +7,8 @@ import type { TenantLookup } from '../../lib/tenants/resolve';
 import { requestBody } from '../support/fixtures';
 import { buildEvent } from '../support/lambda-events';
 
-// The one line per request: what it may hold (behaviour.md "What the logs may
-// hold"), and the CloudWatch Embedded Metric Format it carries.
+// The one line per request: what it may hold (lib/observability/request-log.ts),
+// and the CloudWatch Embedded Metric Format it carries.
 
 type Emf = {
   _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
