@@ -7,6 +7,7 @@ import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../li
 import { validateTenantItem } from '../../lib/tenants/validate';
 import { DNS_OPTIONS, runDnsCommand, type ItemReader } from './dns';
 import { DOCTOR_OPTIONS, runDoctorCommand } from './doctor';
+import { PREVIEW_FORMATS, formatPreview, previewTarget } from './preview';
 import { announceWrittenMailboxes, hasMailboxesNotes, migrateHasMailboxes, withHasMailboxes } from './has-mailboxes';
 import { aliasesInTable, checkItems, formatProblem, normaliseIds, readItemsFile, writeItems } from './items';
 import { FileProblem } from './json-file';
@@ -159,6 +160,28 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '',
     summary: 'Set hasMailboxes on every domain item to whether mailbox items exist under it (idempotent).',
     run: ({ table, out }) => migrateHasMailboxes(table(), out),
+  },
+  preview: {
+    usage: `<address|domain> [--format ${PREVIEW_FORMATS.map((f) => f.name).join('|')}] [--json]`,
+    summary:
+      "What every client would get right now, through the handler's own lookup, decision and renderers:\none row per server per format, which item decided, and any contract problem as the handler logs it.\n--format prints that format's raw answer; --json the whole preview as JSON.",
+    options: { format: { type: 'string' }, json: { type: 'boolean' } },
+    async run({ positionals: [target], values, table, out, err }) {
+      if (!target) return (err('an address or a domain is required'), 2);
+      const format = values.format === undefined ? undefined : PREVIEW_FORMATS.find((f) => f.name === values.format);
+      if (values.format !== undefined && !format) return (err(`unknown format ${String(values.format)}; one of ${PREVIEW_FORMATS.map((f) => f.name).join(', ')}`), 2);
+      const preview = await previewTarget(table(), target);
+      if (!preview) return (err(`${target} is neither a domain nor an address the responder can answer for`), 2);
+      if (format) {
+        const answer = preview.formats.find((f) => f.format === format.name)!;
+        if (answer.status === 0) return (err(`${format.name} is only asked with an address`), 2);
+        out(answer.body === '' ? `(HTTP ${answer.status}, empty body)` : answer.body);
+        return 0;
+      }
+      if (values.json === true) out(JSON.stringify(preview, null, 2));
+      else for (const line of formatPreview(preview)) out(line);
+      return 0;
+    },
   },
   dns: {
     usage: '<domain> --host <responder host> [--mode cname|srv] [--autoconfig-host <name>] [--not-offered]',

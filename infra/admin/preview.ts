@@ -1,4 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
+import * as plist from 'plist';
+import { answerApple } from '../../lib/apple/answer';
+import { EMAIL_AUTH } from '../../lib/apple/vocabulary';
 import { renderAutodiscoverJson } from '../../lib/autodiscover-json/answer';
 import { answerAutoconfig } from '../../lib/autoconfig/answer';
 import { AUTHENTICATION, SOCKET_TYPES } from '../../lib/autoconfig/vocabulary';
@@ -129,7 +132,36 @@ const AUTODISCOVER_JSON: PreviewFormat = {
   },
 };
 
-export const PREVIEW_FORMATS: readonly PreviewFormat[] = [POX, AUTOCONFIG, AUTODISCOVER_JSON];
+type MailPayload = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** One row per server a mail payload names: the incoming one, then the SMTP server it sends through. */
+function payloadRows(payload: MailPayload): PreviewRow[] {
+  const tls = (useSsl: unknown) => (useSsl === true ? 'TLS (implicit or STARTTLS)' : 'none');
+  const row = (side: 'Incoming' | 'Outgoing', type: string): PreviewRow => ({
+    type,
+    server: String(payload[`${side}MailServerHostName`] ?? ''),
+    port: String(payload[`${side}MailServerPortNumber`] ?? ''),
+    tls: tls(payload[`${side}MailServerUseSSL`]),
+    auth: wordFor(EMAIL_AUTH, String(payload[`${side}MailServerAuthentication`] ?? '')),
+    login: String(payload[`${side}MailServerUsername`] ?? ''),
+  });
+  return [row('Incoming', payload.EmailAccountType === 'EmailTypePOP' ? 'POP3' : 'IMAP'), row('Outgoing', 'SMTP')];
+}
+
+const APPLE_PROFILE: PreviewFormat = {
+  name: 'mobileconfig',
+  clients: 'iPhone, iPad, Mac (Apple configuration profile; the served one is signed when configured)',
+  answer: (decision, address) => address && answerApple(decision, address),
+  read(body) {
+    const profile = plist.parse(body) as { PayloadContent?: Array<MailPayload & { PayloadType?: string }> };
+    const payloads = profile.PayloadContent ?? [];
+    const rows = payloads.filter((p) => p.PayloadType === 'com.apple.mail.managed').flatMap(payloadRows);
+    const others = payloads.filter((p) => p.PayloadType !== 'com.apple.mail.managed').map((p) => p.PayloadType);
+    return { rows, ...(others.length > 0 ? { note: `also ${others.join(', ')}` } : {}) };
+  },
+};
+
+export const PREVIEW_FORMATS: readonly PreviewFormat[] = [POX, AUTOCONFIG, AUTODISCOVER_JSON, APPLE_PROFILE];
 
 const DECIDED_BY = { mailbox: 'the mailbox override', aliasTarget: 'the alias target', domain: 'the domain item' } as const;
 
@@ -174,6 +206,7 @@ export function formatPreview(preview: Preview): string[] {
   for (const f of preview.formats) {
     if (f.rows.length === 0) table.push([f.format, f.status === 0 ? '-' : String(f.status), f.note ?? '']);
     for (const r of f.rows) table.push([f.format, String(f.status), r.type, r.server, r.port, r.tls, r.auth, r.login]);
+    if (f.rows.length > 0 && f.note !== undefined) table.push([f.format, String(f.status), f.note]);
   }
   const full = table.filter((row) => row.length === COLUMNS.length);
   const widths = COLUMNS.map((_, i) => Math.max(...full.map((row) => row[i]!.length), ...table.map((row) => (i < 2 ? row[i]!.length : 0))));
