@@ -1,12 +1,12 @@
 import dynalite from 'dynalite';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, type CacheSettings } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
-import { forward } from '../support/counting-proxy';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { requestBody } from '../support/fixtures';
 import { buildEvent, readResult, type TestResult } from '../support/lambda-events';
 import { readError, readSettings } from '../support/xml-answer';
@@ -55,51 +55,6 @@ async function startDynalite(): Promise<{ server: Server; endpoint: string }> {
     }
   }
   return { server, endpoint };
-}
-
-type ProxyMode =
-  | { kind: 'forward' }
-  | { kind: 'hang' }
-  | { kind: 'throttle'; remaining: number; error: string }
-  | { kind: 'unprocess'; remaining: number };
-
-/** DynamoDB shedding load: a BatchGetItem answered with every key handed back unprocessed. */
-function answerUnprocessed(req: IncomingMessage, res: ServerResponse): void {
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (chunk: string) => (body += chunk));
-  req.on('end', () => {
-    const { RequestItems } = JSON.parse(body) as { RequestItems: Record<string, unknown> };
-    const responses = Object.fromEntries(Object.keys(RequestItems).map((table) => [table, []]));
-    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-    res.end(JSON.stringify({ Responses: responses, UnprocessedKeys: RequestItems }));
-  });
-}
-
-/** Speaks to the SDK like DynamoDB would: forwards, never answers, throttles, or leaves batch keys unprocessed. */
-function faultProxy(target: string) {
-  const stats = { requests: 0, throttled: 0, unprocessed: 0 };
-  let mode: ProxyMode = { kind: 'forward' };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    stats.requests++;
-    if (mode.kind === 'hang') return; // hold the request open; stop() destroys it
-    if (mode.kind === 'unprocess' && mode.remaining > 0 && String(req.headers['x-amz-target']).endsWith('.BatchGetItem')) {
-      mode.remaining--;
-      stats.unprocessed++;
-      answerUnprocessed(req, res);
-      return;
-    }
-    if (mode.kind === 'throttle' && mode.remaining > 0) {
-      mode.remaining--;
-      stats.throttled++;
-      req.resume();
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${mode.error}`, message: 'Rate of requests exceeds the allowed throughput.' }));
-      return;
-    }
-    forward(target, req, res);
-  });
-  return { server, stats, setMode: (next: ProxyMode) => (mode = next) };
 }
 
 function harness(endpoint: string) {
@@ -163,24 +118,24 @@ describe('DynamoDB stopped mid-run', () => {
 
 describe('DynamoDB hanging or throttling mid-run', () => {
   let db: Awaited<ReturnType<typeof startDynalite>>;
-  let proxy: ReturnType<typeof faultProxy>;
+  let proxy: FaultProxy;
   let endpoint: string;
   beforeAll(async () => {
     db = await startDynalite();
-    proxy = faultProxy(db.endpoint);
-    endpoint = await listen(proxy.server);
+    proxy = await startFaultProxy(db.endpoint);
+    endpoint = proxy.endpoint;
   });
   afterAll(async () => {
-    await stop(proxy.server);
+    await proxy.close();
     await stop(db.server);
   });
 
   it('answers within the budget when DynamoDB accepts connections but never answers', async () => {
     const { post, advance } = harness(endpoint);
-    proxy.setMode({ kind: 'forward' });
+    await proxy.setMode({ kind: 'forward' });
     expectSettings(await post('carol@cached.example'), 'imap.cached.example');
 
-    proxy.setMode({ kind: 'hang' });
+    await proxy.setMode({ kind: 'hang' });
     advance(SETTINGS.ttlMs + 1);
     const stale = await post('carol@cached.example');
     expectSettings(stale, 'imap.cached.example');
@@ -195,7 +150,7 @@ describe('DynamoDB hanging or throttling mid-run', () => {
     expectServerError(await post('dave@cold.example'));
 
     // DynamoDB comes back: fresh answers again once the retry pause is over.
-    proxy.setMode({ kind: 'forward' });
+    await proxy.setMode({ kind: 'forward' });
     advance(10_000);
     const back = await post('carol@cached.example');
     expectSettings(back, 'imap.cached.example');
@@ -206,7 +161,7 @@ describe('DynamoDB hanging or throttling mid-run', () => {
     const { post } = harness(endpoint);
     for (const error of ['ProvisionedThroughputExceededException', 'ThrottlingException']) {
       const before = { ...proxy.stats };
-      proxy.setMode({ kind: 'throttle', remaining: 2, error });
+      await proxy.setMode({ kind: 'throttle', remaining: 2, error });
       const answer = await post(`erin-${error.length}@cold.example`);
       expectSettings(answer, 'imap.cold.example');
       expect(answer.line.storeCalls).toBe(1);
@@ -218,25 +173,25 @@ describe('DynamoDB hanging or throttling mid-run', () => {
   it('reads keys DynamoDB left unprocessed again, and answers 603 within the budget when it keeps doing so', async () => {
     const { post } = harness(endpoint);
     const before = { ...proxy.stats };
-    proxy.setMode({ kind: 'unprocess', remaining: 1 });
+    await proxy.setMode({ kind: 'unprocess', remaining: 1 });
     const answer = await post('heidi@cold.example'); // domain + mailbox: one BatchGetItem, handed back once
     expectSettings(answer, 'imap.cold.example');
     expect(proxy.stats.unprocessed - before.unprocessed).toBe(1);
     expect(proxy.stats.requests - before.requests).toBe(2);
 
-    proxy.setMode({ kind: 'unprocess', remaining: Number.POSITIVE_INFINITY });
+    await proxy.setMode({ kind: 'unprocess', remaining: Number.POSITIVE_INFINITY });
     const shed = await post('ivan@shed.example'); // a domain this instance has not read yet
     expectServerError(shed);
     expect(shed.line.storeError).toBe('DynamoDB BatchGetItem failed: keys left unprocessed');
-    proxy.setMode({ kind: 'forward' });
+    await proxy.setMode({ kind: 'forward' });
   });
 
   it('answers 603 (or the stale copy) within the budget when throttling does not stop', async () => {
     const { post, advance } = harness(endpoint);
-    proxy.setMode({ kind: 'forward' });
+    await proxy.setMode({ kind: 'forward' });
     expectSettings(await post('frank@cached.example'), 'imap.cached.example');
 
-    proxy.setMode({ kind: 'throttle', remaining: Number.POSITIVE_INFINITY, error: 'ProvisionedThroughputExceededException' });
+    await proxy.setMode({ kind: 'throttle', remaining: Number.POSITIVE_INFINITY, error: 'ProvisionedThroughputExceededException' });
     const throttled = await post('grace@cold.example');
     expectServerError(throttled);
     expect(throttled.line.storeError).toContain('ProvisionedThroughputExceededException');
