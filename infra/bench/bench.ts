@@ -25,7 +25,7 @@ const WARM_ROUNDS = 3;
 const TABLE = 'autodiscover-bench';
 /** Round trips are counted at each of these per-instance rates; `roundTripsPer10k` is the one at HEADLINE_RATE. */
 const ROUND_TRIP_RATES = [10, 50, 200, 1000] as const;
-const HEADLINE_RATE = 1000;
+const HEADLINE_RATE = 50;
 /** Simulated seconds: the warm-up outlasts the longest TTL (600 s, no mailbox item); the count spans a whole one. */
 const WARMUP_SECONDS = 660;
 const COUNTED_SECONDS = 600;
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     );
 
     say(`round trips: the Zipf mix at ${ROUND_TRIP_RATES.join(', ')} req/s (simulated clock) ...`);
-    type RoundTrips = { itemKeyed: number; pairKeyed: number; domainItemsOnly: number; perSecond: number; cacheEntries: number };
+    type RoundTrips = { itemKeyed: number; domainItemsOnly: number; perSecond: number; cacheEntries: number };
     const byRate: Record<string, RoundTrips> = {};
     for (const rate of ROUND_TRIP_RATES) {
       byRate[rate] = await runWorker<RoundTrips>({ mode: 'roundTrips', ratePerSecond: rate, warmupSeconds: WARMUP_SECONDS, countedSeconds: COUNTED_SECONDS }, env);
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       roundTripsPer10kByRate: Object.fromEntries(
         Object.entries(byRate).map(([rate, r]) => [
           `${rate}rps`,
-          { itemKeyed: round(r.itemKeyed, 0), pairKeyed: round(r.pairKeyed, 0), domainItemsOnly: round(r.domainItemsOnly, 0), roundTripsPerSecond: round(r.perSecond, 1) },
+          { itemKeyed: round(r.itemKeyed, 0), domainItemsOnly: round(r.domainItemsOnly, 0), roundTripsPerSecond: round(r.perSecond, 1) },
         ]),
       ),
       rssGrowthMb: round(memory.rssGrowthMb),
@@ -218,10 +218,10 @@ function printTable(r: Record<string, any>): void {
     ['cached p50 / p99 µs', `${r.cached.p50Us} / ${r.cached.p99Us}`, 'p99 ≤ 500'],
     ['uncached p50 / p99 µs (dynalite, own process)', `${r.uncached.p50Us} / ${r.uncached.p99Us}`, ''],
     ['max round trips, uncached: non-alias / alias', `${r.maxRoundTripsUncached.nonAlias} / ${r.maxRoundTripsUncached.alias}`, '≤ 1 non-alias'],
-    [`roundTripsPer10k (Zipf mix, ${HEADLINE_RATE} req/s, default TTLs)`, `${r.roundTripsPer10k}`, '≤ 1500'],
-    ...Object.entries(r.roundTripsPer10kByRate as Record<string, { itemKeyed: number; pairKeyed: number; domainItemsOnly: number; roundTripsPerSecond: number }>).map(
+    [`roundTripsPer10k (the workload, ${HEADLINE_RATE} req/s, default TTLs)`, `${r.roundTripsPer10k}`, '≤ 1500'],
+    ...Object.entries(r.roundTripsPer10kByRate as Record<string, { itemKeyed: number; domainItemsOnly: number; roundTripsPerSecond: number }>).map(
       ([rate, v]) =>
-        [`  at ${rate}: ours / pair-keyed / domain items only (floor); per second`, `${v.itemKeyed} / ${v.pairKeyed} / ${v.domainItemsOnly}; ${v.roundTripsPerSecond}`, ''] as [
+        [`  at ${rate}: ours / domain items only (floor); per second`, `${v.itemKeyed} / ${v.domainItemsOnly}; ${v.roundTripsPerSecond}`, ''] as [
           string,
           string,
           string,
