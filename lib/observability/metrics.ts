@@ -48,8 +48,7 @@ const directive = (namespace: string, dimensions: string[], metrics: readonly st
  * Writes the EMF members of one request's line: requests and latency by
  * route and result; cache hit/miss/stale and DynamoDB calls, latency and
  * errors without dimensions. Only metrics that apply to the request are
- * present. The result is JSON members (`,"_aws":…`) to append to an object
- * that already has at least one member.
+ * present. The result is JSON members (`"_aws":…`) that end an object.
  */
 export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: number) => string {
   // The `CloudWatchMetrics` array for each set of lookup metrics, by their names joined with ','.
@@ -78,7 +77,7 @@ export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: 
     }
     if (line.storeError) add('DynamoDBErrors', 1);
     return (
-      `,"_aws":{"Timestamp":${jsonNumber(timestamp)},"CloudWatchMetrics":${directivesFor(names)}}` +
+      `"_aws":{"Timestamp":${jsonNumber(timestamp)},"CloudWatchMetrics":${directivesFor(names)}}` +
       `,"route":${jsonString(line.route ?? 'none')},"result":${jsonString(requestResult(line))}${values}`
     );
   };

@@ -243,7 +243,8 @@ describe('the packaged bundle', () => {
 
     // One JSON log line per request, with the domain but never the address or the credentials.
     const lines = logged.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.map((line) => line.status)).toEqual([200, 404]);
+    // The status leads each line's `result` (the metrics' dimension).
+    expect(lines.map((line) => String(line.result).split(' ')[0])).toEqual(['200', '404']);
     expect(lines[0]!.domain).toBe('example.com');
     expect(logged.join('')).not.toMatch(/alice@|Basic |YWxpY2VAZXhhbXBsZS5jb206c2VjcmV0/);
   });
