@@ -112,6 +112,8 @@ describe('the packaged template', () => {
     const fn = resourcesOfType(standard.template, 'AWS::Lambda::Function')[0]![1].Properties!;
     expect(JSON.stringify((fn.Environment as { Variables: Record<string, Json> }).Variables.TENANTS_TABLE)).toContain(`{"Ref":"${tableId}"}`);
     expect(fn).toMatchObject({ MemorySize: 256, Timeout: 4, Architectures: ['arm64'] });
+    // Lambda's START/END/REPORT lines filtered out; the function's JSON lines pass (docs/performance.md, "Cost").
+    expect(fn.LoggingConfig).toEqual({ LogFormat: 'JSON', SystemLogLevel: 'WARN' });
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
   });
 
