@@ -53,18 +53,4 @@ describe('production bundle at cold start', () => {
     expect(counter[MARK]).toBe(1);
     delete counter[MARK];
   });
-
-  it('imports neither node:http2 nor node:zlib (stubbed: DynamoDB reads use HTTP/1.1 and no native CRC32)', async () => {
-    const { metafile } = await build({
-      ...esbuildOptions,
-      entryPoints: [join(ROOT, 'functions/autodiscover.ts')],
-      outfile: join(ROOT, 'unused.cjs'),
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const builtIns = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path.replace(/^node:/, '')));
-    expect(builtIns).toContain('https');
-    expect(builtIns.filter((name) => name === 'http2' || name === 'zlib')).toEqual([]);
-  });
 });
