@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     );
 
     say(`round trips: the Zipf mix at ${ROUND_TRIP_RATES.join(', ')} req/s (simulated clock) ...`);
-    type RoundTrips = { itemKeyed: number; domainItemsOnly: number; perSecond: number; cacheEntries: number };
+    type RoundTrips = { itemKeyed: number; domainItemsOnly: number; perSecond: number; itemsPer10k: number; logBytesPerRequest: number; cacheEntries: number };
     const byRate: Record<string, RoundTrips> = {};
     for (const rate of ROUND_TRIP_RATES) {
       byRate[rate] = await runWorker<RoundTrips>({ mode: 'roundTrips', ratePerSecond: rate, warmupSeconds: WARMUP_SECONDS, countedSeconds: COUNTED_SECONDS }, env);
@@ -183,7 +183,13 @@ async function main(): Promise<void> {
       roundTripsPer10kByRate: Object.fromEntries(
         Object.entries(byRate).map(([rate, r]) => [
           `${rate}rps`,
-          { itemKeyed: round(r.itemKeyed, 0), domainItemsOnly: round(r.domainItemsOnly, 0), roundTripsPerSecond: round(r.perSecond, 1) },
+          {
+            itemKeyed: round(r.itemKeyed, 0),
+            domainItemsOnly: round(r.domainItemsOnly, 0),
+            roundTripsPerSecond: round(r.perSecond, 1),
+            itemsPer10k: round(r.itemsPer10k, 0),
+            logBytesPerRequest: round(r.logBytesPerRequest, 0),
+          },
         ]),
       ),
       rssGrowthMb: round(memory.rssGrowthMb),

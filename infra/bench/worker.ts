@@ -20,7 +20,10 @@ export type WorkerTask =
 
 const logLines: string[] = [];
 let keepLines = false;
+/** Bytes of log lines written so far: what CloudWatch Logs ingestion would bill. */
+let logBytes = 0;
 process.stdout.write = ((text: string) => {
+  logBytes += Buffer.byteLength(text);
   if (keepLines) logLines.push(text);
   return true;
 }) as typeof process.stdout.write;
@@ -138,14 +141,16 @@ const rankOf = (address: string): number | undefined => {
  */
 function countingClient(items: ReadonlyMap<string, RawItem>) {
   let commands = 0;
+  let keys = 0;
   const send = async (command: GetCommand | BatchGetCommand) => {
     commands++;
-    if (command instanceof GetCommand) return { Item: items.get(String(command.input.Key!.id)) };
+    if (command instanceof GetCommand) return (keys++, { Item: items.get(String(command.input.Key!.id)) });
     const [table, request] = Object.entries(command.input.RequestItems!)[0]!;
+    keys += request.Keys!.length;
     const found = request.Keys!.map((key) => items.get(String(key.id))).filter((item) => item !== undefined);
     return { Responses: { [table]: found }, UnprocessedKeys: {} };
   };
-  return { client: { send } as unknown as DynamoDBDocumentClient, sent: () => commands };
+  return { client: { send } as unknown as DynamoDBDocumentClient, sent: () => commands, keys: () => keys };
 }
 
 /**
@@ -160,7 +165,7 @@ async function roundTrips(task: Extract<WorkerTask, { mode: 'roundTrips' }>) {
   const mix = mixResponder(createTenantTable('bench', wire.client));
   const floor = domainItemsOnly();
   await mix.run(Math.round(task.warmupSeconds * task.ratePerSecond), task.ratePerSecond, floor.observe);
-  const before = { calls: wire.sent(), floor: floor.roundTrips };
+  const before = { calls: wire.sent(), keys: wire.keys(), floor: floor.roundTrips, logBytes };
   const counted = Math.round(task.countedSeconds * task.ratePerSecond);
   await mix.run(counted, task.ratePerSecond, floor.observe);
   const per10k = (n: number) => (n * 10_000) / counted;
@@ -168,6 +173,9 @@ async function roundTrips(task: Extract<WorkerTask, { mode: 'roundTrips' }>) {
     itemKeyed: per10k(wire.sent() - before.calls),
     domainItemsOnly: per10k(floor.roundTrips - before.floor),
     perSecond: (wire.sent() - before.calls) / task.countedSeconds,
+    // Items asked for (found or not): each costs half a read request unit, eventually consistent and under 4 KB.
+    itemsPer10k: per10k(wire.keys() - before.keys),
+    logBytesPerRequest: (logBytes - before.logBytes) / counted,
     cacheEntries: mix.cache.size,
   };
 }

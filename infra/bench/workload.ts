@@ -69,14 +69,20 @@ export function benchItems(): RawItem[] {
 }
 
 /** Mailbox and override counts of the workload, for the benchmark's report. */
-export function workloadShape(): { mailboxes: number; overrideItems: number; overrideShare: number; largestDomains: number[] } {
+export function workloadShape(): { mailboxes: number; overrideItems: number; overrideShare: number; largestDomains: number[]; hasMailboxes: boolean } {
   let mailboxes = 0;
   let overrideItems = 0;
   for (let rank = 0; rank < WORKLOAD.hostedDomains; rank++) {
     mailboxes += domainSize(rank);
     if (hasOverrides(rank)) overrideItems += Math.ceil(domainSize(rank) / WORKLOAD.overrideEvery);
   }
-  return { mailboxes, overrideItems, overrideShare: overrideItems / mailboxes, largestDomains: [0, 1, 2, 10, 100, 1000].map(domainSize) };
+  return {
+    mailboxes,
+    overrideItems,
+    overrideShare: overrideItems / mailboxes,
+    largestDomains: [0, 1, 2, 10, 100, 1000].map(domainSize),
+    hasMailboxes: EMIT_HAS_MAILBOXES,
+  };
 }
 
 /** mulberry32: a small seeded PRNG, so runs are repeatable. */
