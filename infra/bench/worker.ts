@@ -16,7 +16,7 @@ export type WorkerTask =
   | { mode: 'cached'; bundle: string; exportName: string; requests: number }
   | { mode: 'uncached'; bundle: string; requests: number }
   | { mode: 'roundTrips'; ratePerSecond: number; warmupSeconds: number; countedSeconds: number }
-  | { mode: 'memory'; table: string; ratePerSecond: number; warmup: number; requests: number };
+  | { mode: 'memory'; ratePerSecond: number; warmup: number; requests: number };
 
 const logLines: string[] = [];
 let keepLines = false;
@@ -134,6 +134,8 @@ const rankOf = (address: string): number | undefined => {
   return rank === undefined ? undefined : Number(rank);
 };
 
+const benchItemsById = () => new Map(benchItems().map((item) => [item.id as string, item]));
+
 /**
  * A document client that answers GetItem and BatchGetItem from the
  * benchmark's items and counts every command sent: what would cross the wire,
@@ -161,7 +163,7 @@ function countingClient(items: ReadonlyMap<string, RawItem>) {
  * in-memory copy of the items answers and a long simulated run takes seconds.
  */
 async function roundTrips(task: Extract<WorkerTask, { mode: 'roundTrips' }>) {
-  const wire = countingClient(new Map(benchItems().map((item) => [item.id as string, item])));
+  const wire = countingClient(benchItemsById());
   const mix = mixResponder(createTenantTable('bench', wire.client));
   const floor = domainItemsOnly();
   await mix.run(Math.round(task.warmupSeconds * task.ratePerSecond), task.ratePerSecond, floor.observe);
@@ -180,9 +182,14 @@ async function roundTrips(task: Extract<WorkerTask, { mode: 'roundTrips' }>) {
   };
 }
 
-/** Resident memory over a long run of the mix through the real table, after a warm-up that fills the cache to its bound. */
+/**
+ * Resident memory over a long run of the mix, after a warm-up that fills the
+ * cache to its bound. The items come from memory behind the real table module
+ * (a dynalite round trip per miss made this stage take minutes); the SDK's
+ * sockets under load are in the load run's RSS figures instead.
+ */
 async function memory(task: Extract<WorkerTask, { mode: 'memory' }>) {
-  const mix = mixResponder(createTenantTable(task.table));
+  const mix = mixResponder(createTenantTable('bench', countingClient(benchItemsById()).client));
   await mix.run(task.warmup, task.ratePerSecond);
   const gc = (globalThis as { gc?: () => void }).gc!;
   gc();
