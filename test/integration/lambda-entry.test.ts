@@ -60,7 +60,8 @@ describe('functions/autodiscover handler', () => {
     const written = stdout.slice(before).join('').trim().split('\n');
     expect(written).toHaveLength(1);
     const line = JSON.parse(written[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ status: 404, errorCode: 500, domain: 'unhosted.example' });
+    // Status, outcome and error code are the metrics' `result` dimension.
+    expect(line).toMatchObject({ result: '404 error 500', domain: 'unhosted.example' });
     expect(written[0]).not.toMatch(/alice|ZW50cnk6c2VjcmV0/);
   });
 
