@@ -146,10 +146,12 @@ function countingClient(items: ReadonlyMap<string, RawItem>) {
   let keys = 0;
   const send = async (command: GetCommand | BatchGetCommand) => {
     commands++;
-    if (command instanceof GetCommand) return (keys++, { Item: items.get(String(command.input.Key!.id)) });
+    // Fresh objects each time, as a response off the wire is: the responder keys per-item work on item identity.
+    const read = (id: unknown) => (items.has(String(id)) ? structuredClone(items.get(String(id))) : undefined);
+    if (command instanceof GetCommand) return (keys++, { Item: read(command.input.Key!.id) });
     const [table, request] = Object.entries(command.input.RequestItems!)[0]!;
     keys += request.Keys!.length;
-    const found = request.Keys!.map((key) => items.get(String(key.id))).filter((item) => item !== undefined);
+    const found = request.Keys!.map((key) => read(key.id)).filter((item) => item !== undefined);
     return { Responses: { [table]: found }, UnprocessedKeys: {} };
   };
   return { client: { send } as unknown as DynamoDBDocumentClient, sent: () => commands, keys: () => keys };

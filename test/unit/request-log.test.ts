@@ -73,7 +73,7 @@ describe('request log line', () => {
     for (const secret of ['secret.person', 'c2vjcmv0onb3', 'session=abc', '<autodiscover', 'imap.example.com']) expect(text).not.toContain(secret);
     expectValidEmf(doc);
     expect(doc.result).toBe('200 settings');
-    expect(metricNames(doc)).toEqual(['CacheMiss', 'DynamoDBCalls', 'DynamoDBLatency', 'Latency', 'Requests']);
+    expect(metricNames(doc)).toEqual(['CacheMiss', 'DynamoDBCalls', 'DynamoDBLatency', 'Latency']);
   });
 
   it('counts a stale answer and a DynamoDB error, and a 603 by its result', () => {
@@ -84,7 +84,7 @@ describe('request log line', () => {
     const [stale, failed] = docs();
     expectValidEmf(stale!);
     expectValidEmf(failed!);
-    expect(metricNames(stale!)).toEqual(['CacheStale', 'DynamoDBCalls', 'DynamoDBErrors', 'DynamoDBLatency', 'Latency', 'Requests']);
+    expect(metricNames(stale!)).toEqual(['CacheStale', 'DynamoDBCalls', 'DynamoDBErrors', 'DynamoDBLatency', 'Latency']);
     expect(failed!.result).toBe('503 error 603');
   });
 
@@ -116,7 +116,7 @@ describe('request log line', () => {
       { Name: 'DynamoDBLatency', Unit: 'Milliseconds' },
       { Name: 'DynamoDBErrors', Unit: 'Count' },
     ] };
-    const byResult = { Namespace: 'AutodiscoverResponder', Dimensions: [['route', 'result']], Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Latency', Unit: 'Milliseconds' }] };
+    const byResult = { Namespace: 'AutodiscoverResponder', Dimensions: [['route', 'result']], Metrics: [{ Name: 'Latency', Unit: 'Milliseconds' }] };
     expect(full).toEqual({
       level: 'warn',
       method: 'PO"ST\\',
@@ -128,7 +128,6 @@ describe('request log line', () => {
       _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [byResult, lookupDirective] },
       route: 'pox',
       result: '503 error 603',
-      Requests: 1,
       Latency: 12.3456,
       CacheStale: 1,
       DynamoDBCalls: 2,
@@ -140,7 +139,6 @@ describe('request log line', () => {
       _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [byResult] },
       route: 'none',
       result: '404 none',
-      Requests: 1,
       Latency: 0.5,
     });
     // No member twice (JSON.parse would keep only the last one).
@@ -158,10 +156,10 @@ describe('request log line', () => {
     sink({ ...base, cache: 'hit' });
     const names = docs().map(metricNames);
     expect(names).toEqual([
-      ['CacheHit', 'Latency', 'Requests'],
-      ['CacheMiss', 'DynamoDBCalls', 'DynamoDBLatency', 'Latency', 'Requests'],
-      ['Latency', 'Requests'],
-      ['CacheHit', 'Latency', 'Requests'],
+      ['CacheHit', 'Latency'],
+      ['CacheMiss', 'DynamoDBCalls', 'DynamoDBLatency', 'Latency'],
+      ['Latency'],
+      ['CacheHit', 'Latency'],
     ]);
     for (const doc of docs()) expectValidEmf(doc);
   });
@@ -191,7 +189,7 @@ describe('request log line', () => {
     expect(quiet!.localPartHash).toBeUndefined();
     expect(quiet!.method).toBeUndefined();
     expect(quiet!.result).toBe('200 settings');
-    expect(quiet!.Requests).toBe(1);
+    expect(quiet!.Latency).toBe(1);
     expect(loud!.domain).toBe('example.com');
 
     const silent = captureSink('silent');
@@ -199,14 +197,14 @@ describe('request log line', () => {
     expect(silent.written).toHaveLength(0);
   });
 
-  it('keeps a cached answer’s line short: about 480 bytes, ~110 fewer than when details repeated the metrics', () => {
+  it('keeps a cached answer’s line short: about 440 bytes, ~130 fewer than when details repeated the metrics', () => {
     const { sink, written, docs } = captureSink('info');
     const base: RequestLogLine = { level: 'info', method: 'POST', status: 200, latencyMs: 0.412, route: 'pox', outcome: 'settings', domain: 'customer-domain.example', localPartHash: '0123456789ab' };
     sink({ ...base, cache: 'hit' });
     sink({ ...base, latencyMs: 6.731, cache: 'miss', storeCalls: 1, storeMs: 5.912 });
     const [hit, miss] = written.map((text) => Buffer.byteLength(text));
-    expect(hit).toBeLessThanOrEqual(490);
-    expect(miss).toBeLessThanOrEqual(620);
+    expect(hit).toBeLessThanOrEqual(440);
+    expect(miss).toBeLessThanOrEqual(570);
     // Nothing lost: each fact is still in the line, once.
     expect(docs()[1]).toMatchObject({ result: '200 settings', Latency: 6.731, CacheMiss: 1, DynamoDBCalls: 1, DynamoDBLatency: 5.912, domain: 'customer-domain.example' });
     for (const key of ['status', 'outcome', 'latencyMs', 'cache', 'storeCalls', 'storeMs', 'level']) expect(docs()[1], key).not.toHaveProperty(key);
