@@ -67,8 +67,8 @@ export function costPerMillion(inputs: CostInputs): { lines: CostLine[]; total: 
   const logBytes = inputs.logLineBytes + inputs.platformLogBytes + inputs.accessLogBytes;
   const fix = (n: number, digits = 4) => n.toFixed(digits).replace(/\.?0+$/, '');
   const lines: CostLine[] = [
-    { item: 'API Gateway HTTP API', formula: `1,000,000 × $${fix(PRICES.httpApiRequest.dollars * million, 2)}/M`, dollarsPerMillion: million * PRICES.httpApiRequest.dollars },
-    { item: 'Lambda requests', formula: `1,000,000 × $${fix(PRICES.lambdaRequest.dollars * million, 2)}/M`, dollarsPerMillion: million * PRICES.lambdaRequest.dollars },
+    { item: 'API Gateway HTTP API', formula: `1,000,000 × $${(PRICES.httpApiRequest.dollars * million).toFixed(2)}/M`, dollarsPerMillion: million * PRICES.httpApiRequest.dollars },
+    { item: 'Lambda requests', formula: `1,000,000 × $${(PRICES.lambdaRequest.dollars * million).toFixed(2)}/M`, dollarsPerMillion: million * PRICES.lambdaRequest.dollars },
     {
       item: 'Lambda duration (invoke)',
       formula: `1,000,000 × ${fix(billedMs, 3)} ms (1 + ${fix(inputs.roundTripsPerRequest, 4)} round trips × ${inputs.roundTripMs} ms) × ${fix(gb, 3)} GB × $${PRICES.lambdaArmGbSecond.dollars}/GB-s`,
@@ -86,7 +86,7 @@ export function costPerMillion(inputs: CostInputs): { lines: CostLine[]; total: 
     },
     {
       item: 'CloudWatch Logs ingestion',
-      formula: `1,000,000 × ${Math.round(logBytes)} bytes (line ${Math.round(inputs.logLineBytes)} + platform ${inputs.platformLogBytes} + access log ${inputs.accessLogBytes}) ÷ 10^9 × $${PRICES.logIngestionGb.dollars}/GB`,
+      formula: `1,000,000 × ${Math.round(logBytes)} bytes (line ${Math.round(inputs.logLineBytes)} + platform ${inputs.platformLogBytes} + access log ${inputs.accessLogBytes}) ÷ 10^9 × $${PRICES.logIngestionGb.dollars.toFixed(2)}/GB`,
       dollarsPerMillion: ((million * logBytes) / GB) * PRICES.logIngestionGb.dollars,
     },
   ];

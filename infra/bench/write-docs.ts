@@ -29,7 +29,7 @@ type Load = Record<string, any> & { run: RunFacts };
 
 const n = (value: number, digits = 0) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const check = (ok: boolean) => (ok ? '✓' : '✗');
-const runLine = (what: string, run: RunFacts) => `${what} finished ${run.finishedAt.replace('T', ' ')} UTC, commit \`${run.commit}\`, ${run.machine}; it took ${run.seconds} s.`;
+const runLine = (what: string, run: RunFacts) => `${what} finished ${run.finishedAt.replace('T', ' ').replace('Z', '')} UTC, commit \`${run.commit}\`, ${run.machine}; it took ${run.seconds} s.`;
 
 function benchSection(b: Bench): string {
   const rates = b.roundTripsPer10kByRate as Record<string, { itemKeyed: number; domainItemsOnly: number; roundTripsPerSecond: number; itemsPer10k: number; logBytesPerRequest: number }>;
@@ -45,7 +45,7 @@ function benchSection(b: Bench): string {
     ['`bundleBytes`', n(b.bundleBytes), '–', `the plain bundle: ${n(b.naiveBundleBytes)}`],
   ];
   const rateRows = Object.entries(rates).map(
-    ([rate, r]) => `| ${rate.replace('rps', ' req/s')} | ${n(r.itemKeyed)} | ${n(r.domainItemsOnly)} | ${r.roundTripsPerSecond} | ${n(r.itemsPer10k)} | ${r.logBytesPerRequest} |`,
+    ([rate, r]) => `| ${n(Number.parseInt(rate, 10))} req/s | ${n(r.itemKeyed)} | ${n(r.domainItemsOnly)} | ${r.roundTripsPerSecond} | ${n(r.itemsPer10k)} | ${r.logBytesPerRequest} |`,
   );
   const w = b.workload;
   return [
