@@ -1,22 +1,25 @@
 import { build } from 'esbuild';
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { createDocumentClient, createTenantTable } from '../../lib/tenants/dynamodb';
 import type { WorkerTask } from './worker';
-import { WORKLOAD, benchItems } from './workload';
+import { seedTable, startDynalite } from './dynamo-wire';
+import { BENCH_RESULTS_FILE, runFacts } from './run-facts';
+import { WORKLOAD, benchItems, workloadShape } from './workload';
 
 // `npm run bench [-- --json]`: builds the production bundle, starts dynalite
 // in its own process on 127.0.0.1, and measures cold start, warm throughput
 // against a same-run baseline, latency, DynamoDB round trips and memory.
-// Every loop is bounded in count; the whole run takes about three minutes.
+// Every loop is bounded in count; the run's duration is in its results (`run.seconds`).
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
 const esbuildOptions = require(join(ROOT, 'infra/build/esbuild-options.cjs')) as Record<string, unknown>;
 const json = process.argv.includes('--json');
+/** `--save`: also write the results to docs/bench-results.json, which `npm run bench:docs` turns into docs/performance.md's table. */
+const save = process.argv.includes('--save');
 const say = (text: string) => (json ? process.stderr : process.stdout).write(`${text}\n`);
 
 const COLD_RUNS = 21;
@@ -25,7 +28,7 @@ const WARM_ROUNDS = 3;
 const TABLE = 'autodiscover-bench';
 /** Round trips are counted at each of these per-instance rates; `roundTripsPer10k` is the one at HEADLINE_RATE. */
 const ROUND_TRIP_RATES = [10, 50, 200, 1000] as const;
-const HEADLINE_RATE = 1000;
+const HEADLINE_RATE = 50;
 /** Simulated seconds: the warm-up outlasts the longest TTL (600 s, no mailbox item); the count spans a whole one. */
 const WARMUP_SECONDS = 660;
 const COUNTED_SECONDS = 600;
@@ -48,25 +51,6 @@ async function bundle(dir: string, entry: string, name: string): Promise<string>
   const outfile = join(dir, `${name}.cjs`);
   await build({ ...esbuildOptions, entryPoints: [join(ROOT, entry)], outfile, logLevel: 'error' });
   return outfile;
-}
-
-/** dynalite in its own process, as DynamoDB is on the other side of a socket. */
-async function startDynalite(): Promise<{ endpoint: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    ['-e', "require('dynalite')({createTableMs:0}).listen(0,'127.0.0.1',function(){process.stdout.write(String(this.address().port)+'\\n')})"],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<string>((done) => child.stdout.once('data', (chunk: Buffer) => done(chunk.toString().trim())));
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
-}
-
-async function seed(endpoint: string): Promise<void> {
-  const table = createTenantTable(TABLE, createDocumentClient({ endpoint, region: BASE_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-  await table.ensureTable();
-  await new Promise((done) => setTimeout(done, 50));
-  const items = benchItems();
-  for (let i = 0; i < items.length; i += 32) await Promise.all(items.slice(i, i + 32).map((item) => table.putItem(item)));
 }
 
 /** Wall time of a fresh `node` process, in ms (spawn included; the same for every command compared). */
@@ -110,8 +94,9 @@ function runWorker<T>(task: WorkerTask, env: NodeJS.ProcessEnv): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'autodiscover-bench-'));
-  const db = await startDynalite();
+  const db = await startDynalite(ROOT);
   try {
     const env = { ...BASE_ENV, AWS_ENDPOINT_URL_DYNAMODB: db.endpoint };
     say('building the production bundle (infra/build/esbuild-options.cjs) ...');
@@ -120,7 +105,7 @@ async function main(): Promise<void> {
     workerBundle = await bundle(dir, 'infra/bench/worker.ts', 'worker');
     const bundleBytes = statSync(production).size;
     say('seeding dynalite ...');
-    await seed(db.endpoint);
+    await seedTable(db.endpoint, TABLE, benchItems());
 
     say(`cold start: ${COLD_RUNS} fresh processes each ...`);
     // Per-dependency cost: a bundle that only imports it, same options.
@@ -136,7 +121,15 @@ async function main(): Promise<void> {
     const firstAnswer = `require(${JSON.stringify(production)}).handler(${JSON.stringify(
       (await import('./workload')).postEvent('user0@d0.bench.example'),
     )}).then(r=>{if(r.statusCode!==200)process.exit(1)})`;
-    const cold = coldCosts({ import: [production], firstAnswer: ['-e', firstAnswer], ...probes }, env);
+    // The baseline: the same two dependencies bundled the plain way (`esbuild --bundle --platform=node --minify`).
+    const naiveEntry = join(dir, 'naive.ts');
+    writeFileSync(
+      naiveEntry,
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { create } from 'xmlbuilder2';\n(globalThis as any).probe = [DynamoDBClient, create];\n",
+    );
+    const naive = join(dir, 'naive.cjs');
+    await build({ entryPoints: [naiveEntry], outfile: naive, bundle: true, platform: 'node', format: 'cjs', minify: true, logLevel: 'error', nodePaths: [join(ROOT, 'node_modules')] });
+    const cold = coldCosts({ import: [production], naive: [naive], firstAnswer: ['-e', firstAnswer], ...probes }, env);
 
     say(`warm: ${WARM_ROUNDS} rounds of ${WARM_REQUESTS} requests per handler, each in a fresh process ...`);
     type Warm = { rps: number; p50Us: number; p99Us: number };
@@ -156,22 +149,25 @@ async function main(): Promise<void> {
     );
 
     say(`round trips: the Zipf mix at ${ROUND_TRIP_RATES.join(', ')} req/s (simulated clock) ...`);
-    type RoundTrips = { itemKeyed: number; pairKeyed: number; domainItemsOnly: number; perSecond: number; cacheEntries: number };
+    type RoundTrips = { itemKeyed: number; domainItemsOnly: number; perSecond: number; itemsPer10k: number; logBytesPerRequest: number; cacheEntries: number };
     const byRate: Record<string, RoundTrips> = {};
     for (const rate of ROUND_TRIP_RATES) {
       byRate[rate] = await runWorker<RoundTrips>({ mode: 'roundTrips', ratePerSecond: rate, warmupSeconds: WARMUP_SECONDS, countedSeconds: COUNTED_SECONDS }, env);
     }
-    say(`memory: ${MEMORY_REQUESTS} requests of the mix at ${MEMORY_RATE} req/s against dynalite ...`);
+    say(`memory: ${MEMORY_REQUESTS} requests of the mix at ${MEMORY_RATE} req/s ...`);
     const memory = await runWorker<{
       rssGrowthMb: number;
       heapGrowthMb: number;
       rssAfterMb: number;
       heapUsedAfterMb: number;
       cacheEntries: { before: number; after: number };
-    }>({ mode: 'memory', table: TABLE, ratePerSecond: MEMORY_RATE, warmup: MEMORY_REQUESTS / 2, requests: MEMORY_REQUESTS }, env);
+    }>({ mode: 'memory', ratePerSecond: MEMORY_RATE, warmup: MEMORY_REQUESTS / 2, requests: MEMORY_REQUESTS }, env);
 
     const results = {
+      coldStartRatio: round(cold.import! / cold.naive!, 2),
       coldStartMs: round(cold.import!),
+      coldStartNaiveMs: round(cold.naive!),
+      naiveBundleBytes: statSync(naive).size,
       coldFirstAnswerMs: round(cold.firstAnswer!),
       coldStartByDependencyMs: Object.fromEntries(dependencies.map((d) => [d, round(cold[d]!)])),
       bareNodeMs: round(cold.bareNodeMs!),
@@ -187,7 +183,13 @@ async function main(): Promise<void> {
       roundTripsPer10kByRate: Object.fromEntries(
         Object.entries(byRate).map(([rate, r]) => [
           `${rate}rps`,
-          { itemKeyed: round(r.itemKeyed, 0), pairKeyed: round(r.pairKeyed, 0), domainItemsOnly: round(r.domainItemsOnly, 0), roundTripsPerSecond: round(r.perSecond, 1) },
+          {
+            itemKeyed: round(r.itemKeyed, 0),
+            domainItemsOnly: round(r.domainItemsOnly, 0),
+            roundTripsPerSecond: round(r.perSecond, 1),
+            itemsPer10k: round(r.itemsPer10k, 0),
+            logBytesPerRequest: round(r.logBytesPerRequest, 0),
+          },
         ]),
       ),
       rssGrowthMb: round(memory.rssGrowthMb),
@@ -196,9 +198,10 @@ async function main(): Promise<void> {
       heapUsedAfterMb: round(memory.heapUsedAfterMb),
       cacheEntries: memory.cacheEntries,
       bundleBytes,
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
-      workload: WORKLOAD,
+      workload: { ...WORKLOAD, ...workloadShape() },
+      run: runFacts(started),
     };
+    if (save) writeFileSync(BENCH_RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
     else printTable(results);
   } finally {
@@ -209,7 +212,8 @@ async function main(): Promise<void> {
 
 function printTable(r: Record<string, any>): void {
   const rows: Array<[string, string, string]> = [
-    ['coldStartMs (import bundle − bare node)', `${r.coldStartMs}`, '≤ 40'],
+    ['coldStartRatio (import bundle ÷ naive bundle of the SDK client and xmlbuilder2, each − bare node)', `${r.coldStartRatio}`, '≤ 0.40'],
+    ['coldStartMs / naive bundle ms', `${r.coldStartMs} / ${r.coldStartNaiveMs}`, ''],
     ['coldFirstAnswerMs (import + first uncached answer − bare node)', `${r.coldFirstAnswerMs}`, ''],
     ['warmRatio (real ÷ constant handler, same outer layer)', `${r.warmRatio}`, '≥ 0.5'],
     ['warmRatio vs bare adapter (no routing, no log line)', `${r.warmRatioVsBareAdapter}`, ''],
@@ -218,10 +222,10 @@ function printTable(r: Record<string, any>): void {
     ['cached p50 / p99 µs', `${r.cached.p50Us} / ${r.cached.p99Us}`, 'p99 ≤ 500'],
     ['uncached p50 / p99 µs (dynalite, own process)', `${r.uncached.p50Us} / ${r.uncached.p99Us}`, ''],
     ['max round trips, uncached: non-alias / alias', `${r.maxRoundTripsUncached.nonAlias} / ${r.maxRoundTripsUncached.alias}`, '≤ 1 non-alias'],
-    [`roundTripsPer10k (Zipf mix, ${HEADLINE_RATE} req/s, default TTLs)`, `${r.roundTripsPer10k}`, '≤ 1500'],
-    ...Object.entries(r.roundTripsPer10kByRate as Record<string, { itemKeyed: number; pairKeyed: number; domainItemsOnly: number; roundTripsPerSecond: number }>).map(
+    [`roundTripsPer10k (the workload, ${HEADLINE_RATE} req/s, default TTLs)`, `${r.roundTripsPer10k}`, '≤ 1500'],
+    ...Object.entries(r.roundTripsPer10kByRate as Record<string, { itemKeyed: number; domainItemsOnly: number; roundTripsPerSecond: number }>).map(
       ([rate, v]) =>
-        [`  at ${rate}: ours / pair-keyed / domain items only (floor); per second`, `${v.itemKeyed} / ${v.pairKeyed} / ${v.domainItemsOnly}; ${v.roundTripsPerSecond}`, ''] as [
+        [`  at ${rate}: ours / domain items only (floor); per second`, `${v.itemKeyed} / ${v.domainItemsOnly}; ${v.roundTripsPerSecond}`, ''] as [
           string,
           string,
           string,
@@ -235,7 +239,7 @@ function printTable(r: Record<string, any>): void {
   const width = Math.max(...rows.map(([name]) => name.length));
   say(`\n${'figure'.padEnd(width)}  ${'measured'.padEnd(24)}  target`);
   for (const [name, value, target] of rows) say(`${name.padEnd(width)}  ${value.padEnd(24)}  ${target}`);
-  say(`\nmachine: ${r.machine.cpus} × ${r.machine.cpu}, node ${r.machine.node}`);
+  say(`\nmachine: ${r.run.machine}; ${r.run.seconds} s`);
 }
 
 await main();

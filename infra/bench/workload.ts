@@ -3,19 +3,29 @@ import type { RawItem } from '../../lib/tenants/dynamodb';
 
 // The benchmark's synthetic hosting provider and its request stream, seeded
 // so every run sees the same items and the same requests.
+//
+// Domain sizes are heavy-tailed (one customer with 20,000 mailboxes, thousands
+// with one or two); a request is a mailbox set up on some client, drawn
+// uniformly over all mailboxes, so a domain's traffic follows its size and
+// addresses rarely repeat within a cache's lifetime, as account set-ups across
+// a provider's customers do. Per-address overrides are rare and belong to a
+// few customers that use them for half their users.
 
 export const WORKLOAD = {
   hostedDomains: 5000,
+  /** Mailboxes of the domain at rank r: round(largestDomain / (r + 1)^sizeExponent), at least 1. */
+  largestDomain: 20_000,
+  sizeExponent: 1.2,
   /** Every 20th hosted domain is an alias of a domain that is not. */
   aliasEvery: 20,
-  /** Share of requests for domains that are not hosted, drawn from this many names. */
+  /** The domains whose mailboxes have override items, every `overrideEvery`th of them (about 2 % of all mailboxes). */
+  overrideRanks: [5, 14, 33, 62, 101, 160, 256] as readonly number[],
+  overrideEvery: 2,
+  /** Share of requests for domains that are not hosted, drawn by Zipf rank from this many names. */
   unhostedShare: 0.05,
   unhostedNames: 2000,
-  /** Addresses per domain; which one asks is Zipf-distributed too (a few people per domain ask most). */
-  usersPerDomain: 5,
-  /** Every 50th address has a mailbox item (a display name). */
-  mailboxItemEvery: 50,
-  /** Zipf exponent for domains and for users within a domain. */
+  /** Share of requests for a random local part at a hosted domain (probes, typos). */
+  probeShare: 0.01,
   zipfExponent: 1,
 } as const;
 
@@ -23,16 +33,16 @@ export const domainName = (rank: number): string => `d${rank}.bench.example`;
 export const unhostedName = (rank: number): string => `u${rank}.nowhere.example`;
 export const isAliasRank = (rank: number): boolean => rank % WORKLOAD.aliasEvery === WORKLOAD.aliasEvery - 1;
 export const localPart = (user: number): string => `user${user}`;
-
-const hasMailboxItem = (rank: number, user: number): boolean => (rank * WORKLOAD.usersPerDomain + user) % WORKLOAD.mailboxItemEvery === 0;
+export const domainSize = (rank: number): number => Math.max(1, Math.round(WORKLOAD.largestDomain / (rank + 1) ** WORKLOAD.sizeExponent));
+const hasOverrides = (rank: number): boolean => WORKLOAD.overrideRanks.includes(rank);
 
 export function benchItems(): RawItem[] {
   const items: RawItem[] = [];
   for (let rank = 0; rank < WORKLOAD.hostedDomains; rank++) {
     const id = domainName(rank);
-    // Domains announce whether they have mailbox items, as the admin CLI writes them.
-    const hasMailboxes = Array.from({ length: WORKLOAD.usersPerDomain }, (_, user) => hasMailboxItem(rank, user)).includes(true);
-    if (isAliasRank(rank)) items.push({ id, aliasOf: domainName(rank - 1), hasMailboxes });
+    // Domains say whether they have mailbox items, as the admin CLI writes them.
+    const flag = { hasMailboxes: hasOverrides(rank) };
+    if (isAliasRank(rank)) items.push({ id, aliasOf: domainName(rank - 1), ...flag });
     else {
       items.push({
         id,
@@ -41,16 +51,31 @@ export function benchItems(): RawItem[] {
           { type: 'POP3', server: `pop.${id}`, port: 995, tls: 'implicit' },
           { type: 'SMTP', server: `smtp.${id}`, port: 587, tls: 'starttls' },
         ],
-        hasMailboxes,
+        ...flag,
       });
     }
-    for (let user = 0; user < WORKLOAD.usersPerDomain; user++) {
-      if (hasMailboxItem(rank, user)) {
-        items.push({ id: `${localPart(user)}@${id}`, displayName: `User ${user} of ${id}` });
-      }
+    if (!hasOverrides(rank)) continue;
+    for (let user = 0; user < domainSize(rank); user += WORKLOAD.overrideEvery) {
+      items.push({ id: `${localPart(user)}@${id}`, displayName: `User ${user} of ${id}` });
     }
   }
   return items;
+}
+
+/** Mailbox and override counts of the workload, for the benchmark's report. */
+export function workloadShape(): { mailboxes: number; overrideItems: number; overrideShare: number; largestDomains: number[] } {
+  let mailboxes = 0;
+  let overrideItems = 0;
+  for (let rank = 0; rank < WORKLOAD.hostedDomains; rank++) {
+    mailboxes += domainSize(rank);
+    if (hasOverrides(rank)) overrideItems += Math.ceil(domainSize(rank) / WORKLOAD.overrideEvery);
+  }
+  return {
+    mailboxes,
+    overrideItems,
+    overrideShare: overrideItems / mailboxes,
+    largestDomains: [0, 1, 2, 10, 100, 1000].map(domainSize),
+  };
 }
 
 /** mulberry32: a small seeded PRNG, so runs are repeatable. */
@@ -65,15 +90,15 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Draws ranks 0..n-1 with probability proportional to 1/(rank+1)^s. */
-export function zipf(n: number, s: number, random: () => number): () => number {
-  const cdf = new Float64Array(n);
+/** Draws indexes 0..weights.length-1 with probability proportional to their weight. */
+export function weighted(weights: ArrayLike<number>, random: () => number): () => number {
+  const cdf = new Float64Array(weights.length);
   let total = 0;
-  for (let i = 0; i < n; i++) cdf[i] = total += 1 / (i + 1) ** s;
+  for (let i = 0; i < weights.length; i++) cdf[i] = total += weights[i]!;
   return () => {
     const target = random() * total;
     let lo = 0;
-    let hi = n - 1;
+    let hi = cdf.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (cdf[mid]! < target) lo = mid + 1;
@@ -83,14 +108,28 @@ export function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-/** The request mix: an endless stream of addresses (hosted domains by Zipf rank, plus unhosted ones). */
+/** Draws ranks 0..n-1 with probability proportional to 1/(rank+1)^s. */
+export const zipf = (n: number, s: number, random: () => number): (() => number) =>
+  weighted(Array.from({ length: n }, (_, i) => 1 / (i + 1) ** s), random);
+
+/**
+ * The request mix, an endless stream of addresses: a mailbox drawn uniformly
+ * over all hosted mailboxes (so a domain by its size), a random local part at
+ * such a domain (`probeShare`), or any address at an unhosted domain (Zipf).
+ */
 export function addressStream(seed: number): () => string {
   const random = seededRandom(seed);
-  const hosted = zipf(WORKLOAD.hostedDomains, WORKLOAD.zipfExponent, random);
+  const sizes = Array.from({ length: WORKLOAD.hostedDomains }, (_, rank) => domainSize(rank));
+  const hosted = weighted(sizes, random);
   const unhosted = zipf(WORKLOAD.unhostedNames, WORKLOAD.zipfExponent, random);
-  const user = zipf(WORKLOAD.usersPerDomain, WORKLOAD.zipfExponent, random);
-  return () =>
-    random() < WORKLOAD.unhostedShare ? `${localPart(user())}@${unhostedName(unhosted())}` : `${localPart(user())}@${domainName(hosted())}`;
+  const randomLocalPart = () => `x${Math.floor(random() * 2 ** 32).toString(36)}`;
+  return () => {
+    const kind = random();
+    if (kind < WORKLOAD.unhostedShare) return `${randomLocalPart()}@${unhostedName(unhosted())}`;
+    const rank = hosted();
+    if (kind < WORKLOAD.unhostedShare + WORKLOAD.probeShare) return `${randomLocalPart()}@${domainName(rank)}`;
+    return `${localPart(Math.floor(random() * sizes[rank]!))}@${domainName(rank)}`;
+  };
 }
 
 const OUTLOOK_REQUEST = (address: string) =>

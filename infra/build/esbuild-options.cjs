@@ -38,6 +38,9 @@ module.exports = Object.freeze({
     // In Lambda the role's credentials are always in the environment; the
     // SDK's full provider chain is dead weight there (see the stub).
     '@aws-sdk/credential-provider-node': join(__dirname, 'stubs/lambda-credentials.cjs'),
+    // Node built-ins the SDK imports for code paths DynamoDB reads never take (see the stubs).
+    'node:http2': join(__dirname, 'stubs/http2.cjs'),
+    'node:zlib': join(__dirname, 'stubs/zlib.cjs'),
   }),
   // Nothing is external: the deployed zip is self-contained and does not
   // depend on the SDK version the Lambda runtime happens to ship.

@@ -133,10 +133,21 @@ function isTableArn(template: Template, resource: Json): boolean {
   if (intrinsicName(resource) === 'Fn::GetAtt' && isPlainObject(resource)) {
     const args = resource['Fn::GetAtt'];
     const [id, attribute] = typeof args === 'string' ? args.split('.') : Array.isArray(args) ? args : [];
-    return typeof id === 'string' && template.Resources[id]?.Type === 'AWS::DynamoDB::Table' && attribute === 'Arn';
+    return typeof id === 'string' && TABLE_TYPES.has(template.Resources[id]?.Type ?? '') && attribute === 'Arn';
   }
   const text = resourceText(resource);
   return text !== undefined && /^arn:[^:]+:dynamodb:[^:]+:[^:]+:table\/[A-Za-z0-9_.-]{3,255}$/.test(text.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, 'x'));
+}
+
+/** The tenant table: one regional table, or a global table with replicas (replicaRegions). */
+const TABLE_TYPES: ReadonlySet<string> = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
+const isTrue = (value: Json | undefined) => value === true || value === 'true';
+
+/** Point-in-time recovery and deletion protection: table properties, or each replica's for a global table. */
+function protectionProblems(where: string, settings: Record<string, Json>, require: (ok: boolean, where: string, message: string) => unknown): void {
+  const pitr = isPlainObject(settings.PointInTimeRecoverySpecification) ? settings.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled : undefined;
+  require(isTrue(pitr), `${where}.PointInTimeRecoverySpecification`, 'point-in-time recovery must be enabled');
+  require(isTrue(settings.DeletionProtectionEnabled), `${where}.DeletionProtectionEnabled`, 'deletion protection must be on');
 }
 
 function checkTable(id: string, table: TemplateResource): TemplateProblem[] {
@@ -144,13 +155,15 @@ function checkTable(id: string, table: TemplateResource): TemplateProblem[] {
   const p = table.Properties ?? {};
   const problems: TemplateProblem[] = [];
   const require = (ok: boolean, where: string, message: string) => ok || problems.push({ path: `${path}${where}`, message });
-  const pitr = isPlainObject(p.PointInTimeRecoverySpecification) ? p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled : undefined;
-  require(pitr === true || pitr === 'true', '.Properties.PointInTimeRecoverySpecification', 'point-in-time recovery must be enabled');
+  if (table.Type === 'AWS::DynamoDB::GlobalTable') {
+    const replicas = Array.isArray(p.Replicas) ? p.Replicas : [];
+    require(replicas.length > 0, '.Properties.Replicas', 'a global table needs its replicas');
+    replicas.forEach((replica, i) => protectionProblems(`.Properties.Replicas[${i}]`, isPlainObject(replica) ? replica : {}, require));
+  } else protectionProblems('.Properties', p, require);
   require(table.DeletionPolicy === 'Retain', '.DeletionPolicy', 'must be Retain: deleting the stack must not delete the tenants');
   require(table.UpdateReplacePolicy === 'Retain', '.UpdateReplacePolicy', 'must be Retain: a replacement must not delete the tenants');
   const sse = isPlainObject(p.SSESpecification) ? p.SSESpecification.SSEEnabled : undefined;
-  require(sse === true || sse === 'true', '.Properties.SSESpecification', 'server-side encryption (SSEEnabled) must be on');
-  require(p.DeletionProtectionEnabled === true || p.DeletionProtectionEnabled === 'true', '.Properties.DeletionProtectionEnabled', 'deletion protection must be on');
+  require(isTrue(sse), '.Properties.SSESpecification', 'server-side encryption (SSEEnabled) must be on');
   require(p.BillingMode === 'PAY_PER_REQUEST', '.Properties.BillingMode', 'must be PAY_PER_REQUEST (on-demand)');
   require(
     JSON.stringify(p.KeySchema) === JSON.stringify([{ AttributeName: 'id', KeyType: 'HASH' }]) &&
@@ -189,7 +202,7 @@ export function checkTemplatePolicy(template: Template): TemplateProblem[] {
   const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
   const problems = [
     ...policyStatements(template).flatMap((statement) => checkStatement(template, statement)),
-    ...ofType('AWS::DynamoDB::Table').flatMap(([id, r]) => checkTable(id, r)),
+    ...resources.filter(([, r]) => TABLE_TYPES.has(r.Type)).flatMap(([id, r]) => checkTable(id, r)),
     ...ofType('AWS::Lambda::Function').flatMap(([id, r]) => checkFunction(id, r)),
     ...ofType('AWS::ApiGatewayV2::Stage').flatMap(([id, r]) => checkAccessLogs(id, r)),
   ];

@@ -28,7 +28,6 @@ export const requestResult = (line: RequestLogLine): string =>
   line.errorCode === undefined ? `${line.status} ${line.outcome ?? 'none'}` : `${line.status} ${line.outcome ?? 'none'} ${line.errorCode}`;
 
 const UNITS: Readonly<Record<string, Unit>> = {
-  Requests: 'Count',
   Latency: 'Milliseconds',
   CacheHit: 'Count',
   CacheMiss: 'Count',
@@ -45,11 +44,12 @@ const directive = (namespace: string, dimensions: string[], metrics: readonly st
 });
 
 /**
- * Writes the EMF members of one request's line: requests and latency by
- * route and result; cache hit/miss/stale and DynamoDB calls, latency and
- * errors without dimensions. Only metrics that apply to the request are
- * present. The result is JSON members (`,"_aws":…`) to append to an object
- * that already has at least one member.
+ * Writes the EMF members of one request's line: latency by route and result
+ * (its SampleCount is the number of requests, exactly, so a separate
+ * `Requests: 1` metric would only add bytes to every line); cache
+ * hit/miss/stale and DynamoDB calls, latency and errors without dimensions.
+ * Only metrics that apply to the request are present. The result is JSON
+ * members (`"_aws":…`) that end an object.
  */
 export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: number) => string {
   // The `CloudWatchMetrics` array for each set of lookup metrics, by their names joined with ','.
@@ -57,7 +57,7 @@ export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: 
   const directivesFor = (names: string): string => {
     let json = directives.get(names);
     if (json === undefined) {
-      const list = [directive(namespace, ['route', 'result'], ['Requests', 'Latency'])];
+      const list = [directive(namespace, ['route', 'result'], ['Latency'])];
       if (names !== '') list.push(directive(namespace, [], names.split(',')));
       directives.set(names, (json = JSON.stringify(list)));
     }
@@ -66,7 +66,7 @@ export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: 
 
   return (line, timestamp) => {
     let names = '';
-    let values = `,"Requests":1,"Latency":${jsonNumber(line.latencyMs)}`;
+    let values = `,"Latency":${jsonNumber(line.latencyMs)}`;
     const add = (name: string, value: number) => {
       names = names === '' ? name : `${names},${name}`;
       values += `,"${name}":${jsonNumber(value)}`;
@@ -78,7 +78,7 @@ export function emfWriter(namespace: string): (line: RequestLogLine, timestamp: 
     }
     if (line.storeError) add('DynamoDBErrors', 1);
     return (
-      `,"_aws":{"Timestamp":${jsonNumber(timestamp)},"CloudWatchMetrics":${directivesFor(names)}}` +
+      `"_aws":{"Timestamp":${jsonNumber(timestamp)},"CloudWatchMetrics":${directivesFor(names)}}` +
       `,"route":${jsonString(line.route ?? 'none')},"result":${jsonString(requestResult(line))}${values}`
     );
   };

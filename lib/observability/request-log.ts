@@ -1,10 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { RequestLogLine } from '../http/types';
-import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString, roundMs } from './metrics';
+import { DEFAULT_METRICS_NAMESPACE, emfWriter, jsonNumber, jsonString } from './metrics';
 
 // One JSON line per request, holding only what the README promises: never
 // headers, bodies, full addresses or rendered answers. The same line carries
-// the request's CloudWatch metrics (metrics.ts).
+// the request's CloudWatch metrics (metrics.ts), and each fact is written
+// once: what a metric or dimension holds is not repeated as a detail.
 
 export type { RequestLogLine };
 
@@ -67,19 +68,29 @@ export interface StdoutSinkOptions {
 
 
 /**
- * A line's own members as JSON text without the closing brace: every field
- * that is set, `storeMs` rounded, `route` left to the EMF part (it is a
- * metric dimension there). Keys are LogFields names, never request data.
+ * Members the EMF part already carries (metrics.ts), so the details leave
+ * them out: `route` and `result` (status, outcome, error code) are the
+ * metrics' dimensions, `Latency` is the latency, CacheHit/CacheMiss/CacheStale
+ * the cache outcome, DynamoDBCalls and DynamoDBLatency the store calls and
+ * their time. Writing both cost ~110 of ~600 bytes a line, and log ingestion
+ * is paid per byte (docs/performance.md, "Cost").
+ */
+const CARRIED_BY_METRICS: ReadonlySet<string> = new Set(['route', 'status', 'outcome', 'errorCode', 'latencyMs', 'cache', 'storeCalls', 'storeMs']);
+
+/**
+ * A line's own members as JSON text, each followed by a comma: every field
+ * that is set and not carried by the metrics, and `level` only when it is not
+ * `info` (a line without one is info, for Lambda's log-level filter too).
+ * Keys are LogFields names, never request data.
  */
 function detailsJson(line: RequestLogLine): string {
   let out = '';
   for (const key in line) {
-    if (key === 'route') continue;
+    if (CARRIED_BY_METRICS.has(key) || (key === 'level' && line.level === 'info')) continue;
     const value = line[key as keyof RequestLogLine];
     if (value === undefined) continue;
-    const json =
-      typeof value === 'number' ? jsonNumber(key === 'storeMs' ? roundMs(value) : value) : typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
-    out += `${out === '' ? '{' : ','}"${key}":${json}`;
+    const json = typeof value === 'number' ? jsonNumber(value) : typeof value === 'string' ? jsonString(value) : JSON.stringify(value);
+    out += `"${key}":${json},`;
   }
   return out;
 }
@@ -87,7 +98,7 @@ function detailsJson(line: RequestLogLine): string {
 /**
  * Writes one line per request to stdout, where Lambda ships it to CloudWatch
  * Logs. A request below LOG_LEVEL still writes its metrics, but none of its
- * details (domain, hash, cache facts); `silent` writes nothing at all.
+ * details (method, domain, hash); `silent` writes nothing at all.
  */
 export function stdoutLogSink(options: StdoutSinkOptions = {}): LogSink {
   const name = (options.level ?? process.env.LOG_LEVEL ?? 'info').toLowerCase();
@@ -96,11 +107,9 @@ export function stdoutLogSink(options: StdoutSinkOptions = {}): LogSink {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
   const clock = options.clock ?? Date.now;
   if (threshold === LEVELS.silent) return () => {};
+  // Below the level a line keeps its metrics (and its level, if not info) but none of its details.
   return (line) => {
-    const head =
-      LEVELS[line.level] >= threshold
-        ? detailsJson(line)
-        : `{"level":${jsonString(line.level)},"method":${jsonString(line.method)},"status":${jsonNumber(line.status)},"latencyMs":${jsonNumber(line.latencyMs)}`;
-    write(`${head}${emf(line, clock())}}\n`);
+    const details = LEVELS[line.level] >= threshold ? detailsJson(line) : line.level === 'info' ? '' : `"level":${jsonString(line.level)},`;
+    write(`{${details}${emf(line, clock())}}\n`);
   };
 }

@@ -1,15 +1,16 @@
-import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
+import { xmlbuilder2 } from './xmlbuilder2-on-first-use.cjs';
 
 // The one place answers get xmlbuilder2 from, so how it is loaded (and what
-// that costs a cold start) is decided here for every XML format.
+// that costs a cold start) is decided here for every XML format: on the first
+// document written, not at import (see xmlbuilder2-on-first-use.cjs).
 
 export type { XMLBuilder };
 
 const WRITER_OPTIONS = { prettyPrint: true, indent: '  ' } as const;
 
 /** A new document that starts with `<?xml version="1.0" encoding="utf-8"?>`. */
-export const newXmlDocument = (): XMLBuilder => create({ version: '1.0', encoding: 'utf-8' });
+export const newXmlDocument = (): XMLBuilder => xmlbuilder2().create({ version: '1.0', encoding: 'utf-8' });
 
 /** The document as text, indented. */
 export const writeXml = (doc: XMLBuilder): string => doc.end(WRITER_OPTIONS);

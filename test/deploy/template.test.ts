@@ -34,6 +34,7 @@ interface Package {
 let work: string;
 let standard: Package;
 let custom: Package;
+let global: Package;
 
 // The service is packaged from a scratch folder that links to the sources, so
 // the run neither touches a developer's .serverless / .esbuild folders nor
@@ -67,7 +68,7 @@ async function packageService(name: string, params: readonly string[] = []): Pro
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'autodiscover-package-'));
-  [standard, custom] = await Promise.all([
+  [standard, custom, global] = await Promise.all([
     packageService('standard'),
     packageService('custom', [
     'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/0b0e6f4a-1111-2222-3333-444455556666',
@@ -79,6 +80,8 @@ beforeAll(async () => {
       'profileSigningKeyParameter=autodiscover-profile-signing-key',
       'pseudonymKeyVersionId=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
     ]),
+    // The test's region is eu-west-1 (packageService): named again, it is not a second replica.
+    packageService('global', ['replicaRegions=eu-central-1, us-east-1,eu-west-1']),
   ]);
 }, 120_000);
 
@@ -96,11 +99,35 @@ describe('the packaged template', () => {
   it('is valid against the current CloudFormation resource specification', () => {
     expect(formatProblems(checkTemplateAgainstSpec(standard.template))).toBe('');
     expect(formatProblems(checkTemplateAgainstSpec(custom.template))).toBe('');
+    expect(formatProblems(checkTemplateAgainstSpec(global.template))).toBe('');
   });
 
   it('passes the least-privilege and table rules', () => {
     expect(formatProblems(checkTemplatePolicy(standard.template))).toBe('');
     expect(formatProblems(checkTemplatePolicy(custom.template))).toBe('');
+    expect(formatProblems(checkTemplatePolicy(global.template))).toBe('');
+  });
+
+  it('makes the tenant table a global table with a protected replica per region when replicaRegions is set', () => {
+    expect(resourcesOfType(global.template, 'AWS::DynamoDB::Table')).toEqual([]);
+    const [id, table] = resourcesOfType(global.template, 'AWS::DynamoDB::GlobalTable')[0]!;
+    expect(id).toBe('TenantsTable');
+    expect(table).toMatchObject({ Condition: 'CreateTenantsTable', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const p = table.Properties!;
+    expect(p).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+    const replicas = p.Replicas as Array<Record<string, Json>>;
+    expect(replicas.map((r) => r.Region)).toEqual(['eu-west-1', 'eu-central-1', 'us-east-1']);
+    for (const replica of replicas) expect(replica).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
+    // The function reads its own region's replica, through the same GetAtt and table name as before.
+    expect(dynamoStatement(global.template).Resource).toEqual(dynamoStatement(standard.template).Resource);
+    expect(resourcesOfType(standard.template, 'AWS::DynamoDB::GlobalTable')).toEqual([]);
+  });
+
+  it('refuses a replica region that is not a region name', () => {
+    const { tenantTableResources } = require('../../infra/deploy/tenant-table.cjs') as {
+      tenantTableResources: (params: { region: string; replicaRegions: string }) => unknown;
+    };
+    expect(() => tenantTableResources({ region: 'eu-west-1', replicaRegions: 'eu-central-1,Frankfurt' })).toThrow(/"Frankfurt" is not an AWS region name/);
   });
 
   it('has one $default route feeding the function, so every path capitalisation reaches the handler', () => {
@@ -117,6 +144,8 @@ describe('the packaged template', () => {
     const fn = resourcesOfType(standard.template, 'AWS::Lambda::Function')[0]![1].Properties!;
     expect(JSON.stringify((fn.Environment as { Variables: Record<string, Json> }).Variables.TENANTS_TABLE)).toContain(`{"Ref":"${tableId}"}`);
     expect(fn).toMatchObject({ MemorySize: 256, Timeout: 4, Architectures: ['arm64'] });
+    // Lambda's START/END/REPORT lines filtered out; the function's JSON lines pass (docs/performance.md, "Cost").
+    expect(fn.LoggingConfig).toEqual({ LogFormat: 'JSON', SystemLogLevel: 'WARN' });
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
   });
 
@@ -244,6 +273,16 @@ describe('the checkers fail on broken templates', () => {
     expect(policyProblems((t) => statements(t).push({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' }))).toMatch(/wildcard resources are allowed only for CloudWatch Logs/);
   });
 
+  it('policy check: a global table replica without PITR or deletion protection', () => {
+    const replicaProblems = (mutate: (replica: Record<string, Json>) => void) => {
+      const broken = clone(global.template);
+      mutate((resourcesOfType(broken, 'AWS::DynamoDB::GlobalTable')[0]![1].Properties!.Replicas as Array<Record<string, Json>>)[1]!);
+      return formatProblems(checkTemplatePolicy(broken));
+    };
+    expect(replicaProblems((r) => delete r.PointInTimeRecoverySpecification)).toMatch(/Replicas\[1\]\.PointInTimeRecoverySpecification: point-in-time recovery/);
+    expect(replicaProblems((r) => (r.DeletionProtectionEnabled = false))).toMatch(/Replicas\[1\]\.DeletionProtectionEnabled: deletion protection/);
+  });
+
   it('policy check: table without PITR, encryption, deletion protection or Retain', () => {
     expect(policyProblems((t) => delete table(t).Properties!.PointInTimeRecoverySpecification)).toMatch(/point-in-time recovery must be enabled/);
     expect(policyProblems((t) => (table(t).Properties!.PointInTimeRecoverySpecification = { PointInTimeRecoveryEnabled: false }))).toMatch(/point-in-time recovery/);
@@ -325,7 +364,8 @@ describe('the packaged bundle', () => {
 
     // One JSON log line per request, with the domain but never the address or the credentials.
     const lines = logged.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.map((line) => line.status)).toEqual([200, 404]);
+    // The status leads each line's `result` (the metrics' dimension).
+    expect(lines.map((line) => String(line.result).split(' ')[0])).toEqual(['200', '404']);
     expect(lines[0]!.domain).toBe('example.com');
     expect(logged.join('')).not.toMatch(/alice@|Basic |YWxpY2VAZXhhbXBsZS5jb206c2VjcmV0/);
   });

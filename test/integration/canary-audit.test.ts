@@ -110,7 +110,7 @@ describe('canary audit: no secret in any log line or answer', () => {
     // One line per request, and the audit did reach the paths that log a domain, a hash and an item problem.
     expect(written.join('').trim().split('\n')).toHaveLength(requests);
     const lines = written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.some((line) => line.outcome === 'settings' && line.domain === 'example.com' && typeof line.localPartHash === 'string')).toBe(true);
+    expect(lines.some((line) => line.result === '200 settings' && line.domain === 'example.com' && typeof line.localPartHash === 'string')).toBe(true);
     expect(lines.some((line) => JSON.stringify(line.itemProblem ?? '').includes('mailbox '))).toBe(true);
   });
 

@@ -60,7 +60,8 @@ describe('functions/autodiscover handler', () => {
     const written = stdout.slice(before).join('').trim().split('\n');
     expect(written).toHaveLength(1);
     const line = JSON.parse(written[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ status: 404, errorCode: 500, domain: 'unhosted.example' });
+    // Status, outcome and error code are the metrics' `result` dimension.
+    expect(line).toMatchObject({ result: '404 error 500', domain: 'unhosted.example' });
     expect(written[0]).not.toMatch(/alice|ZW50cnk6c2VjcmV0/);
   });
 
@@ -89,6 +90,6 @@ describe('functions/autodiscover without a pseudonym key', () => {
     }
     const lines = written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.level === 'warn' && /^LOG_PSEUDONYM_KEY is not set; /.test(String(line.config)))).toHaveLength(1);
-    expect(lines.filter((line) => line.status === 200 && /^[0-9a-f]{12}$/.test(String(line.localPartHash)))).toHaveLength(1);
+    expect(lines.filter((line) => String(line.result).startsWith('200 ') && /^[0-9a-f]{12}$/.test(String(line.localPartHash)))).toHaveLength(1);
   });
 });
