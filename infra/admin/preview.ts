@@ -136,7 +136,8 @@ type MailPayload = Readonly<Record<string, string | number | boolean | undefined
 
 /** One row per server a mail payload names: the incoming one, then the SMTP server it sends through. */
 function payloadRows(payload: MailPayload): PreviewRow[] {
-  const tls = (useSsl: unknown) => (useSsl === true ? 'TLS (implicit or STARTTLS)' : 'none');
+  // The profile has one TLS flag for implicit TLS and STARTTLS alike.
+  const tls = (useSsl: unknown) => (useSsl === true ? 'TLS' : 'none');
   const row = (side: 'Incoming' | 'Outgoing', type: string): PreviewRow => ({
     type,
     server: String(payload[`${side}MailServerHostName`] ?? ''),
@@ -150,7 +151,7 @@ function payloadRows(payload: MailPayload): PreviewRow[] {
 
 const APPLE_PROFILE: PreviewFormat = {
   name: 'mobileconfig',
-  clients: 'iPhone, iPad, Mac (Apple configuration profile; the served one is signed when configured)',
+  clients: 'iPhone, iPad, Mac (one TLS flag for implicit TLS and STARTTLS; the served profile is signed when configured)',
   answer: (decision, address) => address && answerApple(decision, address),
   read(body) {
     const profile = plist.parse(body) as { PayloadContent?: Array<MailPayload & { PayloadType?: string }> };

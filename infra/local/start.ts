@@ -110,6 +110,10 @@ async function main(): Promise<void> {
   log(`    --data '${body}' \\`);
   log(`    ${url}`);
   log(`  curl -s -H 'Host: autodiscover.example.com' ${url}`);
+  log(`  curl -s '${baseUrl}/mail/config-v1.1.xml?emailaddress=alice@example.com'`);
+  log(`  curl -s '${baseUrl}/autodiscover/autodiscover.json?Email=alice@example.com&Protocol=AutodiscoverV1'`);
+  log(`  curl -s '${baseUrl}/apple/mobileconfig?email=alice@example.com'`);
+  log('  npm run admin -- preview alice@example.com');
   log('');
   log('Manage tenants from another terminal (the CLI finds this DynamoDB by itself):');
   log('  npm run admin -- list');
