@@ -1,7 +1,7 @@
 import type { RawItem, TenantTable } from '../../lib/tenants/dynamodb';
 import { isMailboxId } from '../../lib/tenants/model';
 
-// Keeping domain items' `hasMailboxes` right (tenant-item.md). The responder
+// Keeping domain items' `hasMailboxes` right (README, "The tenant item format"). The responder
 // reads a mailbox item only where its domain does not say `hasMailboxes:
 // false`, so the CLI keeps the attribute true wherever mailbox items exist:
 // a put fills it in or corrects it, a mailbox put sets it on its domain, and

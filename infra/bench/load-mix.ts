@@ -1,7 +1,7 @@
 import { WORKLOAD, domainName, domainSize, isAliasRank, seededRandom, unhostedName, weighted, zipf } from './workload';
 
 // `npm run load`'s traffic, as data: each row a kind of request, its share of
-// the run, and the statuses it may get (behaviour.md). Pure, so the mix and
+// the run, and the statuses it may get (README, "How requests are answered"). Pure, so the mix and
 // the verdict are unit-tested (test/unit/load-mix.test.ts) without a server.
 
 export interface LoadRequest {

@@ -58,7 +58,7 @@ describe('the handler on generated requests', () => {
   });
 
   const runs = propertyRuns(1000);
-  it(`never throws and answers only what behaviour.md allows (${runs} requests)`, async () => {
+  it(`never throws and answers only what the README's tables allow (${runs} requests)`, async () => {
     await fc.assert(fc.asyncProperty(httpRequest, checkRequest), propertyParameters(runs));
   }, 20_000 + runs * 20);
 });

@@ -5,7 +5,7 @@ import { readClientConfig } from './autoconfig-answer';
 import type { TestResult } from './lambda-events';
 import { NS, at, only, parseAnswer, readError, textAt } from './xml-answer';
 
-// What behaviour.md allows each route to answer, as data: one row per route
+// What the README's tables ("How requests are answered") allow each route to answer, as data: one row per route
 // with its paths and, per method, the set of answer kinds (status + body kind).
 // Property, adversarial and audit tests check every answer against this table.
 // New client formats add a row (and their body kinds to `answerKind`).
@@ -143,7 +143,7 @@ function jsonKind(result: TestResult): AnswerKind {
   return `${result.status} json ${body.Protocol}`;
 }
 
-/** The one message each error code carries (behaviour.md). */
+/** The one message each error code carries (README, "How requests are answered"). */
 export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   '500': 'The e-mail address cannot be found.',
   '501': 'Bad Address',
