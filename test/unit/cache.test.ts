@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TenantCache, cacheSettingsFromEnv, DEFAULT_CACHE_SETTINGS, type CacheSettings, type LookupReport } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
+import { GENERATION_ID } from '../../lib/tenants/model';
 import { freeLoopbackPort } from '../support/ports';
 import { createTestTable } from '../support/tenant-table';
 
@@ -8,7 +9,7 @@ import { createTestTable } from '../support/tenant-table';
 // counted where the cache calls the store; a "broken" store is the same table
 // code pointed at a loopback port nothing listens on.
 
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100, maxAbsentEntries: 100 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100, maxAbsentEntries: 100, maxTtlMs: 900_000, generationCheckMs: 10_000 };
 
 const domainItem = (id: string, server = `imap.${id}`): RawItem => ({
   id,
@@ -22,18 +23,24 @@ beforeAll(async () => {
   deadEndpoint = `http://127.0.0.1:${await freeLoopbackPort()}`;
 });
 
-/** A real store whose round trips are counted, and which can be switched to a dead endpoint. */
+/**
+ * A real store whose round trips are counted, and which can be switched to a dead endpoint. `calls` holds
+ * the tenant ids of each round trip; `rounds` every round trip as sent, the generation item's id included.
+ */
 function countingStore(table: TenantTable) {
   const dead = createTenantTable(table.tableName, createDocumentClient({ endpoint: deadEndpoint }));
   const calls: string[][] = [];
+  const rounds: string[][] = [];
   let broken = false;
   const store: TenantStore = {
     getItems(ids) {
-      calls.push([...ids]);
+      rounds.push([...ids]);
+      const tenantIds = ids.filter((id) => id !== GENERATION_ID);
+      if (tenantIds.length > 0) calls.push(tenantIds);
       return (broken ? dead : table).getItems(ids);
     },
   };
-  return { store, calls, breakStore: () => (broken = true), repairStore: () => (broken = false) };
+  return { store, calls, rounds, breakStore: () => (broken = true), repairStore: () => (broken = false) };
 }
 
 function testClock(start = 1_000_000) {
