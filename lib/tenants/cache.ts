@@ -282,13 +282,13 @@ export class TenantCache {
     const vouched = waitForCheck || this.generation.vouches(now);
     let missing: string[] | undefined;
     for (const id of ids) if (!this.answerFromMemory(id, now, vouched, found, report)) (missing ??= []).push(id);
-    if (missing === undefined && !waitForCheck) {
-      // No round trip needed: `alongside` ids answer only if they are fresh in memory.
+    if (missing === undefined) {
+      // No item to read: `alongside` ids answer only if they are fresh in memory (nor do they ride on a check).
       for (const id of alongside) this.answerFromMemory(id, now, vouched, found, report);
+      if (waitForCheck) return this.readMissing([], found, report, true);
       note(report, 'hit'); // no-op when a stale copy already said 'stale'
       return found;
     }
-    missing ??= [];
     for (const id of alongside) if (!this.answerFromMemory(id, now, vouched, found, report)) missing.push(id);
     return this.readMissing(missing, found, report, checkDue);
   }
