@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, DEFAULT_CACHE_SETTINGS } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
+import { GENERATION_ID } from '../../lib/tenants/model';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { admin, itemFile, temporaryFolder } from '../support/admin';
@@ -207,5 +208,35 @@ describe('without a generation item', () => {
     advance(2_000);
     expect(await served(post, 'd@quiet2.gen.example')).toBe('imap.quiet2.gen.example');
     expect(total()).toBe(2);
+  });
+});
+
+describe('the admin CLI and the generation item', () => {
+  it('bumps it after put, delete and a migrate that changed something; lists it; refuses it in a file; migrate leaves it alone', { timeout: 30_000 }, async () => {
+    const table = await createTestTable('generation-cli');
+    process.env.TENANTS_TABLE = table.tableName;
+    const dir = temporaryFolder('generation-cli');
+    const generation = async () => (await table.getItems([GENERATION_ID])).get(GENERATION_ID)?.generation;
+    expect(await generation()).toBeUndefined();
+
+    expect((await admin('put', itemFile(dir, 'one.json', domain('cli.gen.example')))).out).toContain('generation: 1');
+    expect((await admin('touch')).out).toBe('generation: 2');
+    await table.putItem({ ...domain('other.gen.example'), hasMailboxes: undefined }); // by other means: migrate has work
+    const migrate = await admin('migrate');
+    expect(migrate.out).toContain('other.gen.example: hasMailboxes (unset) -> false');
+    expect(migrate.out).not.toContain(GENERATION_ID);
+    expect(migrate.out).toContain('generation: 3');
+    expect((await admin('migrate')).out).not.toContain('generation:'); // nothing changed, nothing to see
+    expect((await admin('delete', 'other.gen.example')).out).toContain('generation: 4');
+    expect(await generation()).toBe(4);
+
+    const list = await admin('list');
+    expect(list.out).toContain(`${GENERATION_ID}\tgeneration 4 (the change counter; every write increases it)`);
+    expect(list.out).not.toMatch(/\.generation.*hasMailboxes/);
+
+    const refused = await admin('put', itemFile(dir, 'counter.json', [domain('more.gen.example'), { id: GENERATION_ID, generation: 0 }]));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(`${GENERATION_ID}: id: the generation item is not written from a file`);
+    expect(await generation()).toBe(4);
   });
 });
