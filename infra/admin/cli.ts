@@ -66,7 +66,7 @@ function itemIdArgument(raw: string | undefined, { out, err }: Pick<CommandInput
 
 /**
  * After a write: increase the generation, so every cache sees the change within its check interval
- * (README, "The generation item"). False, after saying what to do, if that failed.
+ * (README, "The tenant item format"). False, after saying what to do, if that failed.
  */
 async function bumpGeneration(table: TenantTable, { out, err, explainFailure }: Pick<CommandInput, 'out' | 'err' | 'explainFailure'>): Promise<boolean> {
   try {

@@ -12,7 +12,7 @@ import { GENERATION_ID, isMailboxId, type DomainItem } from './model';
 // Lambda instance holds no work, and time is read from the injected clock
 // (monotonic by default) only when a lookup runs.
 //
-// With a generation item in the table (README, "The generation item"), every
+// With a generation item in the table (README, "The tenant item format"), every
 // entry may answer up to the long TTL while the generation stays the same; the
 // generation is read again once per check interval, beside a miss's read where
 // one happens, else alone before a hit. A changed generation expires every

@@ -73,7 +73,7 @@ export type TenantItem = DomainItem | MailboxItem | GenerationItem;
  */
 export const GENERATION_ID = '.generation';
 
-/** The table's change counter: every writer increases `generation` after changing items (README, "The generation item"). */
+/** The table's change counter: every writer increases `generation` after changing items (README, "The tenant item format"). */
 export interface GenerationItem {
   readonly id: typeof GENERATION_ID;
   readonly generation: number;
