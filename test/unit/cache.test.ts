@@ -284,7 +284,8 @@ describe('TenantCache', () => {
   });
 
   it('measures ages on a monotonic clock: a wall clock stepped back keeps nothing fresh', async () => {
-    const table = await freshTable([]);
+    // One item, so the table is active before the first read (dynalite activates a new table on a timer).
+    const table = await freshTable([domainItem('other.step.example')]);
     const { store, calls } = countingStore(table);
     const cache = new TenantCache(store, { ...SETTINGS, negativeTtlMs: 20 });
     await cache.lookup('step.example');
