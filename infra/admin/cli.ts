@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { normaliseItemId } from '../../lib/email-address';
 import { createAdminTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
-import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
+import { GENERATION_ID, isAlias, isMailboxId, type DomainItem, type GenerationItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem } from '../../lib/tenants/validate';
 import { DNS_OPTIONS, runDnsCommand, type ItemReader } from './dns';
 import { DOCTOR_OPTIONS, runDoctorCommand } from './doctor';
@@ -47,6 +47,7 @@ function describeItem(raw: Record<string, unknown>): string {
   const result = validateTenantItem(raw);
   if (!result.valid) return `INVALID (${result.problems.map((p) => `${p.path || '(item)'}: ${p.reason}`).join('; ')})`;
   const item: TenantItem = result.item;
+  if (item.id === GENERATION_ID) return `generation ${(item as GenerationItem).generation} (the change counter; every write increases it)`;
   if (isMailboxId(item.id)) return 'mailbox';
   const domain = item as DomainItem;
   const state = domain.enabled === false ? 'disabled' : 'enabled';
@@ -63,7 +64,23 @@ function itemIdArgument(raw: string | undefined, { out, err }: Pick<CommandInput
   return id;
 }
 
-async function putOrValidate({ positionals: [file], out, err, explainFailure }: CommandInput, table: TenantTable | undefined): Promise<number> {
+/**
+ * After a write: increase the generation, so every cache sees the change within its check interval
+ * (README, "The tenant item format"). False, after saying what to do, if that failed.
+ */
+async function bumpGeneration(table: TenantTable, { out, err, explainFailure }: Pick<CommandInput, 'out' | 'err' | 'explainFailure'>): Promise<boolean> {
+  try {
+    out(`generation: ${await table.bumpGeneration()}`);
+    return true;
+  } catch (error) {
+    err(`the write is done, but the generation was not increased (${describeError(error)}): run npm run admin -- touch, or caches show the change only when their long TTL ends`);
+    explainFailure(error);
+    return false;
+  }
+}
+
+async function putOrValidate(input: CommandInput, table: TenantTable | undefined): Promise<number> {
+  const { positionals: [file], out, err, explainFailure } = input;
   if (!file) return (err('a file is required: one item or an array of items, as JSON'), 2);
   const { items: candidates, renamed } = normaliseIds(await readItemsFile(file));
   for (const { from, to } of renamed) out(`${from} ${table ? 'is stored' : 'would be stored'} as ${to}`);
@@ -82,6 +99,7 @@ async function putOrValidate({ positionals: [file], out, err, explainFailure }: 
   const report = await writeItems(table, announced);
   for (const id of report.written) out(`written: ${id}`);
   await announceWrittenMailboxes(report.written, table, out);
+  const bumped = report.written.length === 0 || (await bumpGeneration(table, input));
   if (report.failed) {
     err(`failed: ${report.failed.id}: ${report.failed.error}`);
     err(`${report.written.length} of ${valid.length} item(s) were written (listed above); the rest were not.`);
@@ -89,7 +107,7 @@ async function putOrValidate({ positionals: [file], out, err, explainFailure }: 
     return 1;
   }
   out(`${report.written.length} item(s) written to ${table.tableName}.`);
-  return 0;
+  return bumped ? 0 : 1;
 }
 
 /** Opens the table only when the command reads it, so bad arguments print no target line. */
@@ -138,7 +156,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       }
       await table.deleteItem(id);
       input.out(`deleted: ${id}`);
-      return 0;
+      return (await bumpGeneration(table, input)) ? 0 : 1;
     },
   },
   list: {
@@ -159,7 +177,18 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   migrate: {
     usage: '',
     summary: 'Set hasMailboxes on every domain item to whether mailbox items exist under it (idempotent).',
-    run: ({ table, out }) => migrateHasMailboxes(table(), out),
+    async run(input) {
+      const changed = await migrateHasMailboxes(input.table(), input.out);
+      return changed === 0 || (await bumpGeneration(input.table(), input)) ? 0 : 1;
+    },
+  },
+  touch: {
+    usage: '',
+    summary: 'Increase the generation only: run it after writing items by other means (console, scripts),\nor caches show those changes only when their long TTL (CACHE_MAX_TTL_SECONDS) ends.',
+    async run({ table, out }) {
+      out(`generation: ${await table().bumpGeneration()}`);
+      return 0;
+    },
   },
   preview: {
     usage: `<address|domain> [--format ${PREVIEW_FORMATS.map((f) => f.name).join('|')}] [--json]`,

@@ -1,5 +1,5 @@
 import type { RawItem, TenantTable } from '../../lib/tenants/dynamodb';
-import { isMailboxId } from '../../lib/tenants/model';
+import { GENERATION_ID, isMailboxId } from '../../lib/tenants/model';
 
 // Keeping domain items' `hasMailboxes` right (README, "The tenant item format"). The responder
 // reads a mailbox item only where its domain does not say `hasMailboxes:
@@ -20,7 +20,7 @@ async function mailboxDomains(items: AsyncIterable<RawItem> | Iterable<RawItem>)
   return domains;
 }
 
-const isDomainItem = (item: RawItem): boolean => typeof item.id === 'string' && !isMailboxId(item.id);
+const isDomainItem = (item: RawItem): boolean => typeof item.id === 'string' && !isMailboxId(item.id) && item.id !== GENERATION_ID;
 
 /**
  * The items of a put, each domain item with the `hasMailboxes` it must have:
@@ -50,7 +50,7 @@ export async function announceWrittenMailboxes(written: readonly string[], table
   }
 }
 
-/** `migrate`: sets `hasMailboxes` on every domain item to whether mailbox items exist under it. Idempotent. */
+/** `migrate`: sets `hasMailboxes` on every domain item to whether mailbox items exist under it. Idempotent. Returns how many it changed. */
 export async function migrateHasMailboxes(table: Pick<TenantTable, 'scanItems' | 'setHasMailboxes' | 'tableName'>, out: Print): Promise<number> {
   const items: RawItem[] = [];
   for await (const item of table.scanItems()) items.push(item);
@@ -69,7 +69,7 @@ export async function migrateHasMailboxes(table: Pick<TenantTable, 'scanItems' |
     changed++;
   }
   out(`${changed} domain item(s) changed, ${unchanged} already right, in ${table.tableName}.`);
-  return 0;
+  return changed;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { normaliseDomain, normaliseItemId } from '../../lib/email-address';
 import type { RawItem, TenantTable } from '../../lib/tenants/dynamodb';
-import { isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
+import { GENERATION_ID, isAlias, isMailboxId, type DomainItem, type TenantItem } from '../../lib/tenants/model';
 import { validateTenantItem, type ItemProblem } from '../../lib/tenants/validate';
 import { FileProblem, readJsonFile } from './json-file';
 import { describeError } from './target';
@@ -83,8 +83,9 @@ export async function checkItems(
   const valid: TenantItem[] = [];
   for (const candidate of candidates) {
     const result = validateTenantItem(candidate);
-    if (result.valid) valid.push(result.item);
-    else problems.push(...result.problems);
+    if (!result.valid) problems.push(...result.problems);
+    else if (result.item.id === GENERATION_ID) problems.push({ id: GENERATION_ID, path: 'id', reason: 'the generation item is not written from a file: every write increases it (npm run admin -- touch does only that)' });
+    else valid.push(result.item);
   }
   const ids = valid.map((item) => item.id);
   const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);

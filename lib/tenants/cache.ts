@@ -1,6 +1,6 @@
-import { TenantStoreError, type TenantStore } from './dynamodb';
+import { TenantStoreError, type RawItem, type TenantStore } from './dynamodb';
 import { checkItem, resolveTenant, type CheckedItem, type FoundItems, type ItemsRead, type TenantLookup } from './resolve';
-import { isMailboxId, type DomainItem } from './model';
+import { GENERATION_ID, isMailboxId, type DomainItem } from './model';
 
 // A per-instance cache of checked tenant items. Items are cached one by one
 // (domain items, mailbox items, alias targets), each positive or negative,
@@ -11,6 +11,12 @@ import { isMailboxId, type DomainItem } from './model';
 // push the hosted domains out. Nothing here starts a timer: a frozen or idle
 // Lambda instance holds no work, and time is read from the injected clock
 // (monotonic by default) only when a lookup runs.
+//
+// With a generation item in the table (README, "The tenant item format"), every
+// entry may answer up to the long TTL while the generation stays the same; the
+// generation is read again once per check interval, beside a miss's read where
+// one happens, else alone before a hit. A changed generation expires every
+// entry read before it. Without the item, the plain TTLs apply.
 
 export interface CacheSettings {
   /** How long a read item is served without asking DynamoDB. */
@@ -30,6 +36,10 @@ export interface CacheSettings {
   readonly maxEntries: number;
   /** Ids without an item ("not hosted", "no mailbox item") kept at most, apart from `maxEntries`. */
   readonly maxAbsentEntries: number;
+  /** With a generation item: how long any entry answers while the generation is unchanged (never less than its plain TTL). */
+  readonly maxTtlMs: number;
+  /** How often the generation item is read again: a change shows within this time. */
+  readonly generationCheckMs: number;
 }
 
 export const DEFAULT_CACHE_SETTINGS: CacheSettings = {
@@ -39,6 +49,8 @@ export const DEFAULT_CACHE_SETTINGS: CacheSettings = {
   staleMs: 3_600_000,
   maxEntries: 20_000,
   maxAbsentEntries: 10_000,
+  maxTtlMs: 900_000,
+  generationCheckMs: 10_000,
 };
 
 const ENV_SETTINGS: ReadonlyArray<readonly [variable: string, key: keyof CacheSettings, scale: number]> = [
@@ -48,6 +60,8 @@ const ENV_SETTINGS: ReadonlyArray<readonly [variable: string, key: keyof CacheSe
   ['CACHE_STALE_SECONDS', 'staleMs', 1000],
   ['CACHE_MAX_ENTRIES', 'maxEntries', 1],
   ['CACHE_MAX_ABSENT_ENTRIES', 'maxAbsentEntries', 1],
+  ['CACHE_MAX_TTL_SECONDS', 'maxTtlMs', 1000],
+  ['CACHE_GENERATION_CHECK_SECONDS', 'generationCheckMs', 1000],
 ];
 
 /**
@@ -103,7 +117,12 @@ class Entry {
     /** undefined: the table has no such item (a negative entry). */
     public value: CheckedItem | undefined,
     public fetchedAt: number,
+    /** Until when the entry answers on its plain TTL. */
     public freshUntil: number,
+    /** Until when it answers while a checked generation vouches for it (its read began under a known generation). */
+    public vouchedUntil: number,
+    /** The generation epoch its read began in: a later epoch means the table changed since. */
+    public epoch: number,
   ) {}
 }
 
@@ -170,6 +189,55 @@ function ttlFor(id: string, value: CheckedItem | undefined, settings: CacheSetti
   return notHosted ? settings.negativeTtlMs : settings.ttlMs;
 }
 
+/**
+ * What this instance knows of the table's generation item. Entries are tagged
+ * with the epoch in which their read began; the epoch moves on whenever a read
+ * finds a value other than the last one found, so a change expires whatever
+ * was read before it (even an entry read beside the new value: the two reads
+ * are not one snapshot).
+ */
+class Generation {
+  /** The last value found: undefined before the first read, null when the table has no usable generation item. */
+  value: number | null | undefined = undefined;
+  epoch = 0;
+  /** When the read that found `value` began. */
+  private checkedAt = -Infinity;
+  /** After a failed read, none is tried before this. */
+  private retryAt = -Infinity;
+
+  constructor(private readonly checkMs: number) {}
+
+  /**
+   * Whether the item should be read (beside a read that happens anyway, or alone if `guardsHits`). A table found
+   * without one is not asked again: its reads stay exactly as they were, and the instance keeps the plain TTLs.
+   */
+  due(now: number): boolean {
+    return this.value !== null && now >= this.checkedAt + this.checkMs && now >= this.retryAt;
+  }
+
+  /** With a generation item, a hit waits for a due check, so a change shows within the check interval. */
+  get guardsHits(): boolean {
+    return typeof this.value === 'number';
+  }
+
+  /** Entries may answer up to their long TTL: the table has a generation and it was read recently. */
+  vouches(now: number): boolean {
+    return typeof this.value === 'number' && now < this.checkedAt + this.checkMs;
+  }
+
+  found(raw: RawItem | undefined, readBegan: number): void {
+    const generation = raw?.generation;
+    const value = typeof generation === 'number' && Number.isFinite(generation) ? generation : null;
+    if (this.value !== undefined && value !== this.value) this.epoch++;
+    this.value = value;
+    this.checkedAt = Math.max(this.checkedAt, readBegan);
+  }
+
+  failed(now: number): void {
+    this.retryAt = now + RETRY_AFTER_FAILURE_MS;
+  }
+}
+
 /** Ages are measured on a monotonic clock: a wall-clock step must not keep entries fresh (or expire them). */
 const monotonicNow = (): number => performance.now();
 
@@ -180,6 +248,7 @@ export class TenantCache {
   private readonly absent: RecencyList;
   /** Reads under way, by item id: concurrent misses for one id wait for the same round trip. */
   private readonly inflight = new Map<string, Fetch>();
+  private readonly generation: Generation;
 
   constructor(
     private readonly store: TenantStore,
@@ -188,6 +257,7 @@ export class TenantCache {
   ) {
     this.present = new RecencyList(settings.maxEntries);
     this.absent = new RecencyList(settings.maxAbsentEntries);
+    this.generation = new Generation(settings.generationCheckMs);
   }
 
   /**
@@ -206,36 +276,47 @@ export class TenantCache {
   private read(ids: readonly string[], alongside: readonly string[], report: LookupReport | undefined): ItemsRead | Promise<ItemsRead> {
     const found: FoundItems = new Map();
     const now = this.now();
+    const checkDue = this.generation.due(now);
+    // While a due check is pending, entries answer as if it will find no change; readMissing takes them back if it does.
+    const waitForCheck = checkDue && this.generation.guardsHits;
+    const vouched = waitForCheck || this.generation.vouches(now);
     let missing: string[] | undefined;
-    for (const id of ids) if (!this.answerFromMemory(id, now, found, report)) (missing ??= []).push(id);
+    for (const id of ids) if (!this.answerFromMemory(id, now, vouched, found, report)) (missing ??= []).push(id);
     if (missing === undefined) {
-      // No round trip needed: `alongside` ids answer only if they are fresh in memory.
-      for (const id of alongside) this.answerFromMemory(id, now, found, report);
+      // No item to read: `alongside` ids answer only if they are fresh in memory (nor do they ride on a check).
+      for (const id of alongside) this.answerFromMemory(id, now, vouched, found, report);
+      if (waitForCheck) return this.readMissing([], found, report, true);
       note(report, 'hit'); // no-op when a stale copy already said 'stale'
       return found;
     }
-    for (const id of alongside) if (!this.answerFromMemory(id, now, found, report)) missing.push(id);
-    return this.readMissing(missing, found, report);
+    for (const id of alongside) if (!this.answerFromMemory(id, now, vouched, found, report)) missing.push(id);
+    return this.readMissing(missing, found, report, checkDue);
   }
 
   /** Puts a fresh entry's value into `found`; false when `id` has to be read. */
-  private answerFromMemory(id: string, now: number, found: FoundItems, report: LookupReport | undefined): boolean {
+  private answerFromMemory(id: string, now: number, vouched: boolean, found: FoundItems, report: LookupReport | undefined): boolean {
     const entry = this.entries.get(id);
-    if (entry === undefined || now >= entry.freshUntil) return false;
+    if (entry === undefined || entry.epoch !== this.generation.epoch || now >= (vouched ? entry.vouchedUntil : entry.freshUntil)) return false;
     entry.list!.touch(entry);
     found.set(id, entry.value);
     if (entry.stale) note(report, 'stale');
     return true;
   }
 
-  /** Waits for the round trips `missing` needs (starting those nobody has started), then falls back to stale copies. */
-  private async readMissing(missing: readonly string[], found: FoundItems, report: LookupReport | undefined): Promise<ItemsRead> {
+  /**
+   * Waits for the round trips `missing` needs (starting those nobody has started), then falls back to stale copies.
+   * `checkGeneration`: the generation item is read too, and decides about the ids `found` already holds from memory.
+   */
+  private async readMissing(missing: readonly string[], found: FoundItems, report: LookupReport | undefined, checkGeneration = false): Promise<ItemsRead> {
     note(report, 'miss');
-    const unclaimed = missing.filter((id) => !this.inflight.has(id));
+    const reading = checkGeneration ? [...missing, GENERATION_ID] : missing;
+    const unclaimed = reading.filter((id) => !this.inflight.has(id));
     if (unclaimed.length > 0) this.fetch(unclaimed, report);
-    const flights = missing.map((id) => this.inflight.get(id)!);
+    const flights = reading.map((id) => this.inflight.get(id)!);
     // Held until the reads settle: the entries may be evicted meanwhile, and a failed read still needs its copy.
     const copies = missing.map((id) => this.entries.get(id));
+    const fromMemory = checkGeneration ? [...found.keys()] : [];
+    const epoch = this.generation.epoch;
     const started = performance.now();
     const outcomes = await Promise.all(flights);
     if (report) report.storeMs = (report.storeMs ?? 0) + (performance.now() - started);
@@ -252,21 +333,38 @@ export class TenantCache {
         return;
       }
       failure = outcome.error;
-      const entry = this.entries.get(id) ?? copies[i];
-      if (entry === undefined || entry.fetchedAt < staleLimit) {
-        unserved = true;
-        return;
-      }
-      note(report, 'stale');
-      found.set(id, entry.value);
-      const retryAt = this.now() + Math.min(RETRY_AFTER_FAILURE_MS, this.settings.ttlMs);
-      entry.freshUntil = Math.min(retryAt, entry.fetchedAt + this.settings.staleMs);
-      entry.stale = true;
-      if (this.entries.get(id) !== entry) this.place(entry); // evicted during the read: it answers, so it is in use again
+      if (!this.answerStale(this.entries.get(id) ?? copies[i], staleLimit, found, report)) unserved = true;
     });
+    let changed = false;
+    if (checkGeneration) {
+      const outcome = outcomes[missing.length]!;
+      if ('error' in outcome) {
+        // A failed check leaves the plain TTLs: entries past theirs answer as if their own read had failed.
+        failure = outcome.error;
+        const now = this.now();
+        for (const id of fromMemory) {
+          const entry = this.entries.get(id);
+          if (entry !== undefined && now >= entry.freshUntil && !this.answerStale(entry, staleLimit, found, report)) unserved = true;
+        }
+      } else changed = this.generation.epoch !== epoch && fromMemory.length > 0;
+    }
     if (failure !== undefined && report) report.storeError = (failure as TenantStoreError).message;
     if (unserved) throw failure!;
-    return found;
+    // The table changed while these answered from memory: read them again.
+    return changed ? this.readMissing(fromMemory, found, report) : found;
+  }
+
+  /** Stale-if-error: a copy young enough answers (and keeps answering without a read for a few seconds); false if there is none. */
+  private answerStale(entry: Entry | undefined, staleLimit: number, found: FoundItems, report: LookupReport | undefined): boolean {
+    if (entry === undefined || entry.fetchedAt < staleLimit) return false;
+    note(report, 'stale');
+    found.set(entry.id, entry.value);
+    const retryAt = this.now() + Math.min(RETRY_AFTER_FAILURE_MS, this.settings.ttlMs);
+    entry.freshUntil = entry.vouchedUntil = Math.min(retryAt, entry.fetchedAt + this.settings.staleMs);
+    entry.epoch = this.generation.epoch;
+    entry.stale = true;
+    if (this.entries.get(entry.id) !== entry) this.place(entry); // evicted during the read: it answers, so it is in use again
+    return true;
   }
 
   /** Starts one round trip for `ids` and registers it as their read in flight. */
@@ -277,32 +375,45 @@ export class TenantCache {
     const failed = (error: unknown) => ({
       error: error instanceof TenantStoreError ? error : new TenantStoreError('DynamoDB read failed', { cause: error }),
     });
+    // What the generation said when the read began tags what it finds (see Generation).
+    const { epoch } = this.generation;
+    const vouchable = this.generation.guardsHits;
+    const began = this.now();
     const flight: Fetch = this.store
       .getItems(ids)
       .then((raw) => {
         const items = new Map<string, CheckedItem>();
-        for (const [id, item] of raw) items.set(id, checkItem(item));
+        for (const [id, item] of raw) if (id !== GENERATION_ID) items.set(id, checkItem(item));
         const fetchedAt = this.now();
-        for (const id of ids) this.remember(id, items.get(id), fetchedAt);
+        for (const id of ids) {
+          if (id === GENERATION_ID) this.generation.found(raw.get(id), began);
+          else this.remember(id, items.get(id), fetchedAt, epoch, vouchable);
+        }
         return { items };
       })
-      .catch(failed);
+      .catch((error: unknown) => {
+        if (ids.includes(GENERATION_ID)) this.generation.failed(this.now());
+        return failed(error);
+      });
     for (const id of ids) this.inflight.set(id, flight);
     void flight.then(() => {
       for (const id of ids) if (this.inflight.get(id) === flight) this.inflight.delete(id);
     });
   }
 
-  private remember(id: string, value: CheckedItem | undefined, fetchedAt: number): void {
+  private remember(id: string, value: CheckedItem | undefined, fetchedAt: number, epoch: number, vouchable: boolean): void {
     const freshUntil = fetchedAt + ttlFor(id, value, this.settings);
+    const vouchedUntil = vouchable ? Math.max(freshUntil, fetchedAt + this.settings.maxTtlMs) : freshUntil;
     const entry = this.entries.get(id);
     if (entry === undefined) {
-      this.place(new Entry(id, value, fetchedAt, freshUntil));
+      this.place(new Entry(id, value, fetchedAt, freshUntil, vouchedUntil, epoch));
       return;
     }
     entry.value = value;
     entry.fetchedAt = fetchedAt;
     entry.freshUntil = freshUntil;
+    entry.vouchedUntil = vouchedUntil;
+    entry.epoch = epoch;
     entry.stale = false;
     this.place(entry);
   }

@@ -17,6 +17,7 @@ import {
   UpdateCommand,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
+import { GENERATION_ID } from './model';
 
 // The one module that talks to DynamoDB. The endpoint comes only from the
 // SDK's own conventions (AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL), so the
@@ -38,6 +39,8 @@ export interface TenantTable extends TenantStore {
   deleteItem(id: string): Promise<void>;
   /** Sets a domain item's `hasMailboxes`, only if the item exists (an item of just `id` would break the contract); false if it does not. */
   setHasMailboxes(domain: string, value: boolean): Promise<boolean>;
+  /** Increases the generation item's counter by one (creating the item at 1), atomically; returns the new value. */
+  bumpGeneration(): Promise<number>;
   scanItems(): AsyncIterable<RawItem>;
   /** Creates the table as the contract describes it, if it does not exist; for local runs and tests. */
   ensureTable(): Promise<void>;
@@ -170,6 +173,20 @@ export function createTenantTable(
         if (error instanceof ConditionalCheckFailedException) return false;
         throw new TenantStoreError(`DynamoDB UpdateItem failed: ${(error as Error).name}`, { cause: error });
       }
+    },
+    async bumpGeneration() {
+      const { Attributes } = await storeCall('UpdateItem', () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { id: GENERATION_ID },
+            UpdateExpression: 'ADD generation :one',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(Attributes?.generation);
     },
     async *scanItems() {
       const pages = paginateScan({ client: documents }, { TableName: tableName });

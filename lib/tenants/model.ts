@@ -65,7 +65,19 @@ export interface MailboxItem extends Metadata {
   readonly redirectAddr?: string;
 }
 
-export type TenantItem = DomainItem | MailboxItem;
+export type TenantItem = DomainItem | MailboxItem | GenerationItem;
+
+/**
+ * The generation item's id: not a domain (a label cannot be empty) and not an
+ * address (no `@`), so no request can ask for it as either.
+ */
+export const GENERATION_ID = '.generation';
+
+/** The table's change counter: every writer increases `generation` after changing items (README, "The tenant item format"). */
+export interface GenerationItem {
+  readonly id: typeof GENERATION_ID;
+  readonly generation: number;
+}
 
 export const isMailboxId = (id: string): boolean => id.includes('@');
 export const isAlias = (item: DomainItem): item is AliasDomainItem => 'aliasOf' in item;

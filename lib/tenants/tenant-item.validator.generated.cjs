@@ -2,20 +2,21 @@
 "use strict";
 module.exports = validate20;
 module.exports.default = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"hasMailboxes":{"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048},"serviceUrl":{"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://autodiscover-responder.invalid/tenant-item.schema.json","title":"Tenant table item","description":"One item of the tenant table (design/tenant-item.md). The id tells the kind: a domain item has a domain as id, a mailbox item an address. A domain item with aliasOf is an alias item. The one item with id \".generation\" is the generation item.","type":"object","required":["id"],"properties":{"id":{"type":"string"}},"if":{"properties":{"id":{"const":".generation"}},"required":["id"]},"then":{"$ref":"#/$defs/generationItem"},"else":{"if":{"properties":{"id":{"type":"string","pattern":"@"}}},"then":{"$ref":"#/$defs/mailboxItem"},"else":{"if":{"properties":{"aliasOf":true},"required":["aliasOf"]},"then":{"$ref":"#/$defs/aliasItem"},"else":{"$ref":"#/$defs/domainItem"}}},"$defs":{"domainName":{"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"mailboxId":{"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},"address":{"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"},"httpsUrl":{"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"},"text":{"type":"string","maxLength":256},"hasMailboxes":{"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"},"loginTemplate":{"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256},"protocol":{"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}},"protocols":{"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}},"domainItem":{"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"aliasItem":{"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"mailboxItem":{"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}},"note":{"type":"string","maxLength":2048},"serviceUrl":{"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"generationItem":{"description":"The table's change counter (id \".generation\": neither a domain nor an address, so no request reads it as one). Every writer increases generation after changing items; caches keep items long while it stays the same.","type":"object","required":["id","generation"],"additionalProperties":false,"properties":{"id":{"const":".generation"},"generation":{"type":"integer","minimum":0}}}}};
+const schema32 = {"description":"The table's change counter (id \".generation\": neither a domain nor an address, so no request reads it as one). Every writer increases generation after changing items; caches keep items long while it stays the same.","type":"object","required":["id","generation"],"additionalProperties":false,"properties":{"id":{"const":".generation"},"generation":{"type":"integer","minimum":0}}};
 const pattern4 = new RegExp("@", "u");
-const schema32 = {"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
-const schema33 = {"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
-const schema34 = {"type":"string","maxLength":256};
-const schema35 = {"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256};
-const schema42 = {"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"};
-const schema45 = {"type":"string","maxLength":2048};
+const schema33 = {"type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/mailboxId"},"displayName":{"$ref":"#/$defs/text"},"username":{"$ref":"#/$defs/loginTemplate"},"protocols":{"$ref":"#/$defs/protocols"},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectAddr":{"$ref":"#/$defs/address"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema34 = {"description":"localpart@domain: local part stored lower case, domain as a domain item id.","type":"string","maxLength":254,"pattern":"^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
+const schema35 = {"type":"string","maxLength":256};
+const schema36 = {"description":"Login name template; %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% are filled from the requester's address.","type":"string","minLength":1,"maxLength":256};
+const schema43 = {"description":"Any e-mail address (used as a redirect target).","type":"string","maxLength":254,"pattern":"^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$"};
+const schema46 = {"type":"string","maxLength":2048};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern5 = new RegExp("^[^@A-Z\\u0000-\\u001f\\u007f]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
 const pattern8 = new RegExp("^[^@\\s\\u0000-\\u001f\\u007f]{1,64}@[^@\\s\\u0000-\\u001f\\u007f]{1,253}$", "u");
-const schema36 = {"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}};
-const schema37 = {"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}};
+const schema37 = {"type":"array","maxItems":32,"items":{"$ref":"#/$defs/protocol"}};
+const schema38 = {"type":"object","required":["type","server","port","tls"],"additionalProperties":false,"properties":{"type":{"enum":["IMAP","POP3","SMTP"]},"server":{"description":"Host name (ASCII/punycode) or IPv4 address.","type":"string","maxLength":253,"pattern":"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"port":{"type":"integer","minimum":1,"maximum":65535},"tls":{"enum":["implicit","starttls","none"]},"auth":{"enum":["password","spa","none"]},"username":{"$ref":"#/$defs/loginTemplate"},"domainRequired":{"type":"boolean"},"domainName":{"$ref":"#/$defs/text"},"ttl":{"type":"integer","minimum":0,"maximum":8760},"smtpLast":{"type":"boolean"},"usePopAuth":{"type":"boolean"}},"if":{"properties":{"type":{"const":"SMTP"}}},"else":{"properties":{"smtpLast":{"not":{},"description":"SMTP entries only"},"usePopAuth":{"not":{},"description":"SMTP entries only"}}}};
 const pattern6 = new RegExp("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -140,7 +141,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema37.properties, key0))){
+if(!(func1.call(schema38.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -154,7 +155,7 @@ errors++;
 if(data.type !== undefined){
 let data3 = data.type;
 if(!(((data3 === "IMAP") || (data3 === "POP3")) || (data3 === "SMTP"))){
-const err9 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema37.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -237,7 +238,7 @@ errors++;
 if(data.tls !== undefined){
 let data6 = data.tls;
 if(!(((data6 === "implicit") || (data6 === "starttls")) || (data6 === "none"))){
-const err16 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/enum",keyword:"enum",params:{allowedValues: schema37.properties.tls.enum},message:"must be equal to one of the allowed values"};
+const err16 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/enum",keyword:"enum",params:{allowedValues: schema38.properties.tls.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -250,7 +251,7 @@ errors++;
 if(data.auth !== undefined){
 let data7 = data.auth;
 if(!(((data7 === "password") || (data7 === "spa")) || (data7 === "none"))){
-const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema37.properties.auth.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/enum",keyword:"enum",params:{allowedValues: schema38.properties.auth.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -452,8 +453,8 @@ return errors === 0;
 }
 validate22.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema40 = {"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}};
-const schema41 = {"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"};
+const schema41 = {"description":"A calendar (CalDAV) or contacts (CardDAV) server: rendered by the formats that carry them (Mozilla autoconfig, Apple profile); POX answers are unchanged.","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}};
+const schema42 = {"type":"string","maxLength":2048,"pattern":"^https://[^\\s/?#]+(?:[/?#]\\S*)?$"};
 const pattern7 = new RegExp("^https://[^\\s/?#]+(?:[/?#]\\S*)?$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -563,7 +564,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema32.properties, key0))){
+if(!(func1.call(schema33.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -813,9 +814,9 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
-const schema47 = {"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
-const schema49 = {"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"};
+const schema47 = {"type":"object","required":["id","aliasOf"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"aliasOf":{"$ref":"#/$defs/domainName"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema48 = {"description":"Lower case ASCII (IDN in punycode), no trailing dot.","type":"string","maxLength":253,"pattern":"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"};
+const schema50 = {"description":"Whether mailbox items exist under this domain (ids ending in @ and this domain). false: there are none and the responder never reads them, so a new address costs no read; true: read the address's mailbox item. Absent: unknown, read as if true.","type":"boolean"};
 const pattern9 = new RegExp("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", "u");
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1046,7 +1047,7 @@ return errors === 0;
 }
 validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema53 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
+const schema54 = {"type":"object","required":["id","protocols"],"additionalProperties":false,"properties":{"id":{"$ref":"#/$defs/domainName"},"protocols":{"$ref":"#/$defs/protocols"},"provider":{"type":"object","additionalProperties":false,"properties":{"name":{"$ref":"#/$defs/text"},"shortName":{"$ref":"#/$defs/text"}}},"activeSync":{"type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"$ref":"#/$defs/httpsUrl"}}},"calDav":{"$ref":"#/$defs/serviceUrl"},"cardDav":{"$ref":"#/$defs/serviceUrl"},"redirectUrl":{"$ref":"#/$defs/httpsUrl"},"enabled":{"type":"boolean"},"hasMailboxes":{"$ref":"#/$defs/hasMailboxes"},"updatedAt":{"$ref":"#/$defs/text"},"updatedBy":{"$ref":"#/$defs/text"},"note":{"$ref":"#/$defs/note"}}};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1080,7 +1081,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema53.properties, key0))){
+if(!(func1.call(schema54.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -1459,12 +1460,8 @@ const _errs1 = errors;
 let valid0 = true;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.id !== undefined){
-let data0 = data.id;
-const _errs3 = errors;
-if(errors === _errs3){
-if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
+let missing0;
+if((data.id === undefined) && (missing0 = "id")){
 const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
@@ -1474,8 +1471,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-}
 else {
+if(data.id !== undefined){
+if(".generation" !== data.id){
 const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
@@ -1500,27 +1498,10 @@ vErrors = null;
 }
 let ifClause0;
 if(_valid0){
-const _errs5 = errors;
-if(!(validate21(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs5 === errors;
-valid0 = _valid0;
-if(valid0){
-var props0 = true;
-}
-ifClause0 = "then";
-}
-else {
-const _errs6 = errors;
-const _errs7 = errors;
-let valid2 = true;
-const _errs8 = errors;
+const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.aliasOf === undefined) && (missing0 = "aliasOf")){
-const err2 = {};
+if(data.id === undefined){
+const err2 = {instancePath,schemaPath:"#/$defs/generationItem/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1529,48 +1510,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-var _valid1 = _errs8 === errors;
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-let ifClause1;
-if(_valid1){
-const _errs9 = errors;
-if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs9 === errors;
-valid2 = _valid1;
-if(valid2){
-var props1 = true;
-}
-ifClause1 = "then";
-}
-else {
-const _errs10 = errors;
-if(!(validate32(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs10 === errors;
-valid2 = _valid1;
-if(valid2){
-if(props1 !== true){
-props1 = true;
-}
-}
-ifClause1 = "else";
-}
-if(!valid2){
-const err3 = {instancePath,schemaPath:"#/else/if",keyword:"if",params:{failingKeyword: ifClause1},message:"must match \""+ifClause1+"\" schema"};
+if(data.generation === undefined){
+const err3 = {instancePath,schemaPath:"#/$defs/generationItem/required",keyword:"required",params:{missingProperty: "generation"},message:"must have required property '"+"generation"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1579,7 +1520,225 @@ vErrors.push(err3);
 }
 errors++;
 }
-var _valid0 = _errs6 === errors;
+for(const key0 in data){
+if(!((key0 === "id") || (key0 === "generation"))){
+const err4 = {instancePath,schemaPath:"#/$defs/generationItem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+if(".generation" !== data.id){
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/generationItem/properties/id/const",keyword:"const",params:{allowedValue: ".generation"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.generation !== undefined){
+let data2 = data.generation;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err6 = {instancePath:instancePath+"/generation",schemaPath:"#/$defs/generationItem/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err7 = {instancePath:instancePath+"/generation",schemaPath:"#/$defs/generationItem/properties/generation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/$defs/generationItem/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+if(valid0){
+var props0 = true;
+}
+ifClause0 = "then";
+}
+else {
+const _errs11 = errors;
+const _errs12 = errors;
+let valid4 = true;
+const _errs13 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id !== undefined){
+let data3 = data.id;
+const _errs14 = errors;
+if(errors === _errs14){
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err9 = {};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+var _valid1 = _errs13 === errors;
+errors = _errs12;
+if(vErrors !== null){
+if(_errs12){
+vErrors.length = _errs12;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause1;
+if(_valid1){
+const _errs16 = errors;
+if(!(validate21(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs16 === errors;
+valid4 = _valid1;
+if(valid4){
+var props1 = true;
+}
+ifClause1 = "then";
+}
+else {
+const _errs17 = errors;
+const _errs18 = errors;
+let valid6 = true;
+const _errs19 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.aliasOf === undefined) && (missing1 = "aliasOf")){
+const err11 = {};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+var _valid2 = _errs19 === errors;
+errors = _errs18;
+if(vErrors !== null){
+if(_errs18){
+vErrors.length = _errs18;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause2;
+if(_valid2){
+const _errs20 = errors;
+if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs20 === errors;
+valid6 = _valid2;
+if(valid6){
+var props2 = true;
+}
+ifClause2 = "then";
+}
+else {
+const _errs21 = errors;
+if(!(validate32(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs21 === errors;
+valid6 = _valid2;
+if(valid6){
+if(props2 !== true){
+props2 = true;
+}
+}
+ifClause2 = "else";
+}
+if(!valid6){
+const err12 = {instancePath,schemaPath:"#/else/else/if",keyword:"if",params:{failingKeyword: ifClause2},message:"must match \""+ifClause2+"\" schema"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid1 = _errs17 === errors;
+valid4 = _valid1;
+if(valid4){
+if(props1 !== true && props2 !== undefined){
+if(props2 === true){
+props1 = true;
+}
+else {
+props1 = props1 || {};
+Object.assign(props1, props2);
+}
+}
+}
+ifClause1 = "else";
+}
+if(!valid4){
+const err13 = {instancePath,schemaPath:"#/else/if",keyword:"if",params:{failingKeyword: ifClause1},message:"must match \""+ifClause1+"\" schema"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid0 = _errs11 === errors;
 valid0 = _valid0;
 if(valid0){
 if(props0 !== true && props1 !== undefined){
@@ -1595,23 +1754,23 @@ Object.assign(props0, props1);
 ifClause0 = "else";
 }
 if(!valid0){
-const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
+const err14 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema"};
 if(vErrors === null){
-vErrors = [err4];
+vErrors = [err14];
 }
 else {
-vErrors.push(err4);
+vErrors.push(err14);
 }
 errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.id === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+const err15 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err15];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err15);
 }
 errors++;
 }
@@ -1621,24 +1780,24 @@ props0.id = true;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err16 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err16];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err16);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err17];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err17);
 }
 errors++;
 }

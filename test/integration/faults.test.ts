@@ -18,7 +18,7 @@ import { readError, readSettings } from '../support/xml-answer';
 // (Budget assertions with wide margins, not speed measurements.)
 
 const BUDGET_MS = 1500;
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 20_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 1000, maxAbsentEntries: 1000 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 20_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 1000, maxAbsentEntries: 1000, maxTtlMs: 900_000, generationCheckMs: 10_000 };
 const TABLE = 'faults';
 
 const ITEMS: RawItem[] = [

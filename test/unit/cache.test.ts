@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TenantCache, cacheSettingsFromEnv, DEFAULT_CACHE_SETTINGS, type CacheSettings, type LookupReport } from '../../lib/tenants/cache';
 import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
+import { GENERATION_ID } from '../../lib/tenants/model';
 import { freeLoopbackPort } from '../support/ports';
 import { createTestTable } from '../support/tenant-table';
 
@@ -8,7 +9,7 @@ import { createTestTable } from '../support/tenant-table';
 // counted where the cache calls the store; a "broken" store is the same table
 // code pointed at a loopback port nothing listens on.
 
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100, maxAbsentEntries: 100 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 10_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 100, maxAbsentEntries: 100, maxTtlMs: 900_000, generationCheckMs: 10_000 };
 
 const domainItem = (id: string, server = `imap.${id}`): RawItem => ({
   id,
@@ -22,18 +23,24 @@ beforeAll(async () => {
   deadEndpoint = `http://127.0.0.1:${await freeLoopbackPort()}`;
 });
 
-/** A real store whose round trips are counted, and which can be switched to a dead endpoint. */
+/**
+ * A real store whose round trips are counted, and which can be switched to a dead endpoint. `calls` holds
+ * the tenant ids of each round trip; `rounds` every round trip as sent, the generation item's id included.
+ */
 function countingStore(table: TenantTable) {
   const dead = createTenantTable(table.tableName, createDocumentClient({ endpoint: deadEndpoint }));
   const calls: string[][] = [];
+  const rounds: string[][] = [];
   let broken = false;
   const store: TenantStore = {
     getItems(ids) {
-      calls.push([...ids]);
+      rounds.push([...ids]);
+      const tenantIds = ids.filter((id) => id !== GENERATION_ID);
+      if (tenantIds.length > 0) calls.push(tenantIds);
       return (broken ? dead : table).getItems(ids);
     },
   };
-  return { store, calls, breakStore: () => (broken = true), repairStore: () => (broken = false) };
+  return { store, calls, rounds, breakStore: () => (broken = true), repairStore: () => (broken = false) };
 }
 
 function testClock(start = 1_000_000) {
@@ -277,7 +284,8 @@ describe('TenantCache', () => {
   });
 
   it('measures ages on a monotonic clock: a wall clock stepped back keeps nothing fresh', async () => {
-    const table = await freshTable([]);
+    // One item, so the table is active before the first read (dynalite activates a new table on a timer).
+    const table = await freshTable([domainItem('other.step.example')]);
     const { store, calls } = countingStore(table);
     const cache = new TenantCache(store, { ...SETTINGS, negativeTtlMs: 20 });
     await cache.lookup('step.example');
@@ -486,6 +494,105 @@ describe('TenantCache', () => {
   });
 });
 
+describe('TenantCache with a generation item', () => {
+  /** A table holding `items` and a generation item, behind a counting store, and a cache over it. */
+  async function generationCache(items: RawItem[]) {
+    const table = await freshTable(items);
+    await table.bumpGeneration();
+    const counting = countingStore(table);
+    const clock = testClock();
+    const cache = new TenantCache(counting.store, SETTINGS, clock.now);
+    // The first read of a cold instance learns the generation; what it finds keeps the plain TTL.
+    await cache.lookup('warm-up.gen.example');
+    counting.rounds.length = 0;
+    return { table, cache, clock, ...counting };
+  }
+  const { maxTtlMs, generationCheckMs, ttlMs } = SETTINGS;
+
+  it('keeps every entry up to the long TTL while the generation holds, reading only the generation once per interval', async () => {
+    const { cache, clock, rounds } = await generationCache([domainItem('long.gen.example'), { id: 'ann@long.gen.example', displayName: 'Ann' }]);
+    await cache.lookup('long.gen.example', 'ann@long.gen.example');
+    await cache.lookup('long.gen.example', 'bob@long.gen.example');
+    await cache.lookup('gone.gen.example');
+    expect(rounds).toEqual([['long.gen.example', 'ann@long.gen.example'], ['bob@long.gen.example'], ['gone.gen.example']]);
+    rounds.length = 0;
+
+    // Hits within an interval are synchronous; the first hit after it waits for one GetItem of the generation.
+    for (let elapsed = 0; elapsed + generationCheckMs < maxTtlMs; elapsed += generationCheckMs) {
+      clock.advance(generationCheckMs);
+      const report: LookupReport = {};
+      const checked = cache.lookup('long.gen.example', 'ann@long.gen.example', report);
+      expect(checked).toBeInstanceOf(Promise);
+      const lookup = await checked;
+      expect(lookup.kind === 'hosted' && lookup.tenant.mailbox?.displayName).toBe('Ann');
+      expect(report).toMatchObject({ cache: 'miss', storeCalls: 1 });
+      const sync = [cache.lookup('long.gen.example', 'bob@long.gen.example'), cache.lookup('gone.gen.example')];
+      expect(sync.map((l) => (l instanceof Promise ? 'promise' : l.kind))).toEqual(['hosted', 'notHosted']);
+    }
+    expect(rounds.every((ids) => ids.length === 1 && ids[0] === GENERATION_ID)).toBe(true);
+    expect(rounds).toHaveLength(Math.ceil(maxTtlMs / generationCheckMs) - 1);
+
+    // At the long TTL, entries are read again.
+    clock.advance(generationCheckMs);
+    rounds.length = 0;
+    await cache.lookup('long.gen.example', 'ann@long.gen.example');
+    expect(rounds).toEqual([['long.gen.example', 'ann@long.gen.example', GENERATION_ID]]);
+  });
+
+  it('expires every entry read before a change, also those that answered while the check was under way', async () => {
+    const { table, cache, clock, rounds } = await generationCache([domainItem('old.gen.example', 'imap.old.example')]);
+    await cache.lookup('old.gen.example');
+    await cache.lookup('absent.gen.example');
+    await table.putItem(domainItem('old.gen.example', 'imap.new.example'));
+    await table.putItem(domainItem('absent.gen.example'));
+    clock.advance(ttlMs * 2);
+    // Not bumped: the entries are past their plain TTL and still answer.
+    clock.advance(generationCheckMs);
+    expect(serverOf(await cache.lookup('old.gen.example'))).toBe('imap.old.example');
+    expect((await cache.lookup('absent.gen.example')).kind).toBe('notHosted');
+
+    await table.bumpGeneration();
+    clock.advance(generationCheckMs);
+    rounds.length = 0;
+    // The check rides on the miss of a new domain; the change it finds sends what answered from memory back to the table.
+    const [fresh, old] = await Promise.all([cache.lookup('other.gen.example'), cache.lookup('old.gen.example')]);
+    expect(fresh.kind).toBe('notHosted');
+    expect(serverOf(old)).toBe('imap.new.example');
+    expect(serverOf(await cache.lookup('absent.gen.example'))).toBe('imap.absent.gen.example');
+    expect(rounds).toEqual([['other.gen.example', GENERATION_ID], ['old.gen.example'], ['absent.gen.example']]);
+  });
+
+  it('falls back to the plain TTLs and stale copies when the generation read fails, and retries it after a pause', async () => {
+    const { cache, clock, rounds, breakStore, repairStore } = await generationCache([domainItem('fail.gen.example'), domainItem('young.gen.example')]);
+    await cache.lookup('fail.gen.example');
+    clock.advance(ttlMs * 2);
+    clock.advance(generationCheckMs);
+    await cache.lookup('young.gen.example'); // read at the check: within its plain TTL from here
+    rounds.length = 0;
+
+    breakStore();
+    clock.advance(generationCheckMs);
+    const young: LookupReport = {};
+    expect(serverOf(await cache.lookup('young.gen.example', undefined, young))).toBe('imap.young.gen.example');
+    expect(young).toMatchObject({ cache: 'miss', storeError: expect.stringMatching(/^DynamoDB \w+ failed/) });
+    const old: LookupReport = {};
+    expect(serverOf(await cache.lookup('fail.gen.example', undefined, old))).toBe('imap.fail.gen.example');
+    expect(old.cache).toBe('stale');
+    // Past its plain TTL the entry is read (no generation vouches for it), and that read failing leaves the stale copy.
+    expect(rounds).toEqual([[GENERATION_ID], ['fail.gen.example']]);
+
+    repairStore();
+    clock.advance(1_000); // within the pause after the failure: no check; the plain TTL and the stale copy answer
+    expect(cache.lookup('young.gen.example')).not.toBeInstanceOf(Promise);
+    expect(cache.lookup('fail.gen.example')).not.toBeInstanceOf(Promise);
+    expect(rounds).toHaveLength(2);
+    clock.advance(5_000);
+    expect(serverOf(await cache.lookup('young.gen.example'))).toBe('imap.young.gen.example');
+    expect(rounds.slice(2)).toEqual([[GENERATION_ID]]);
+    expect(cache.lookup('young.gen.example')).not.toBeInstanceOf(Promise);
+  });
+});
+
 describe('cacheSettingsFromEnv', () => {
   it('reads seconds and counts, and keeps defaults for missing values', () => {
     const { settings, problems } = cacheSettingsFromEnv({
@@ -494,8 +601,13 @@ describe('cacheSettingsFromEnv', () => {
       CACHE_STALE_SECONDS: '0.5',
       CACHE_MAILBOX_ABSENT_TTL_SECONDS: '120',
       CACHE_MAX_ABSENT_ENTRIES: '50',
+      CACHE_MAX_TTL_SECONDS: '1800',
+      CACHE_GENERATION_CHECK_SECONDS: '2.5',
     });
-    expect(settings).toEqual({ ...DEFAULT_CACHE_SETTINGS, ttlMs: 5000, maxEntries: 300, staleMs: 500, mailboxAbsentTtlMs: 120_000, maxAbsentEntries: 50 });
+    expect(settings).toEqual({
+      ...DEFAULT_CACHE_SETTINGS,
+      ...{ ttlMs: 5000, maxEntries: 300, staleMs: 500, mailboxAbsentTtlMs: 120_000, maxAbsentEntries: 50, maxTtlMs: 1_800_000, generationCheckMs: 2500 },
+    });
     expect(problems).toEqual([]);
   });
 

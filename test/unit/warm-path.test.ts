@@ -58,7 +58,7 @@ const REQUESTS: ReadonlyArray<[string, TestRequest]> = [
   ['GET for an unhosted domain', get('autodiscover.nowhere.example')],
 ];
 
-const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 20_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 1000, maxAbsentEntries: 1000 };
+const SETTINGS: CacheSettings = { ttlMs: 60_000, negativeTtlMs: 20_000, mailboxAbsentTtlMs: 600_000, staleMs: 3_600_000, maxEntries: 1000, maxAbsentEntries: 1000, maxTtlMs: 900_000, generationCheckMs: 10_000 };
 const NOW = new Date(Date.UTC(2026, 10, 27, 12, 0, 0));
 /** The facts that differ between a read-through and a warm request by design. */
 const LOOKUP_FACTS = ['latencyMs', 'cache', 'storeCalls', 'storeMs', 'storeError'] as const;
