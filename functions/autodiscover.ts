@@ -2,12 +2,12 @@ import { profileSignerFromEnv } from '../lib/apple/signing';
 import { pseudonymKeyProblem, stdoutLogSink } from '../lib/observability/request-log';
 import { createResponder, responderIdFromName } from '../lib/responder';
 import { TenantCache, cacheSettingsFromEnv } from '../lib/tenants/cache';
-import { createTenantTable } from '../lib/tenants/dynamodb';
+import { createTenantStore } from '../lib/tenants/dynamodb';
 
 // Lambda entry point: wiring only. Clients, configuration and the tenant
 // cache are created once per instance and shared by every warm invocation.
 const { settings, problems } = cacheSettingsFromEnv(process.env);
-const cache = new TenantCache(createTenantTable(), settings);
+const cache = new TenantCache(createTenantStore(), settings);
 const log = stdoutLogSink();
 
 export const handler = createResponder({

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TenantCache, cacheSettingsFromEnv, DEFAULT_CACHE_SETTINGS, type CacheSettings, type LookupReport } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
 import { freeLoopbackPort } from '../support/ports';
 import { createTestTable } from '../support/tenant-table';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 /** A real store whose round trips are counted, and which can be switched to a dead endpoint. */
 function countingStore(table: TenantTable) {
-  const dead = createTenantTable(table.tableName, createDocumentClient({ endpoint: deadEndpoint }));
+  const dead = createTenantTable(table.tableName, createStoreClient({ endpoint: deadEndpoint }));
   const calls: string[][] = [];
   let broken = false;
   const store: TenantStore = {

@@ -71,6 +71,19 @@ describe('production bundle (infra/build/esbuild-options.cjs)', () => {
     expect([...new Set(providers)]).toEqual(['@aws-sdk/credential-provider-env']);
   });
 
+  it('reads DynamoDB with the low-level GetItem and BatchGetItem only: no document client, no admin commands', async () => {
+    const metafile = await bundleMetafile();
+    expect(Object.keys(metafile.inputs).filter((path) => path.includes('node_modules/@aws-sdk/lib-dynamodb/'))).toEqual([]);
+    // What is left after tree shaking: the command modules that put bytes into the handler file.
+    const [handlerOutput] = Object.values(metafile.outputs);
+    const commands = Object.entries(handlerOutput!.inputs)
+      .filter(([path, { bytesInOutput }]) => bytesInOutput > 0 && path.includes('node_modules/@aws-sdk/client-dynamodb/'))
+      .map(([path]) => /\/commands\/(\w+)\.js$/.exec(path)?.[1])
+      .filter((name) => name !== undefined);
+    // DescribeEndpoints belongs to the client itself (its endpoint discovery).
+    expect(commands.sort()).toEqual(['BatchGetItemCommand', 'DescribeEndpointsCommand', 'GetItemCommand']);
+  });
+
   /** Bundles a snippet with the production options (aliases included) and loads it. */
   async function loadWithProductionOptions<T>(contents: string): Promise<Partial<T>> {
     const { outputFiles } = await build({
