@@ -6,7 +6,8 @@ import { createTenantStore } from '../lib/tenants/dynamodb';
 import { loadXmlWriterSoon } from '../lib/xml/builder';
 
 // Lambda entry point: wiring only. Clients, configuration and the tenant
-// cache are created once per instance and shared by every warm invocation.
+// cache are created once per instance and shared by every warm invocation
+// (the DynamoDB client on the first read, see createTenantStore).
 const { settings, problems } = cacheSettingsFromEnv(process.env);
 const cache = new TenantCache(createTenantStore(), settings);
 const log = stdoutLogSink();
