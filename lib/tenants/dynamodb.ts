@@ -22,7 +22,6 @@ import type { RetryStrategyV2, RetryToken } from '@smithy/types';
 // handler, the admin CLI and the tests reach DynamoDB Local, dynalite or AWS
 // without a code path of their own.
 //
-//
 // Items are converted with @aws-sdk/util-dynamodb (what the document client
 // uses inside) around the low-level commands: the Lambda bundle then holds
 // neither lib-dynamodb nor, since it only imports createTenantStore, the
