@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { createDocumentClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
 
 // DynamoDB on the other side of a socket, for the benchmark and the load run:
 // dynalite in its own process, and a TCP proxy in front of it that counts the
@@ -23,7 +23,7 @@ export async function startDynalite(cwd: string): Promise<{ endpoint: string; st
 
 /** Creates `tableName` at `endpoint` and puts `items` into it, 32 at a time. */
 export async function seedTable(endpoint: string, tableName: string, items: readonly RawItem[]): Promise<void> {
-  const client = createDocumentClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = createStoreClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const table = createTenantTable(tableName, client, { readDeadlineMs: null });
   await table.ensureTable();
   for (let i = 0; i < items.length; i += 32) await Promise.all(items.slice(i, i + 32).map((item) => table.putItem(item)));

@@ -3,8 +3,9 @@ import type { LambdaHttpEvent, LambdaHttpResult } from '../../lib/http/lambda-ev
 import { stdoutLogSink } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
 import { DEFAULT_CACHE_SETTINGS, TenantCache } from '../../lib/tenants/cache';
-import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { READ_DEADLINE_MS, createTenantTable, type RawItem, type TenantStore } from '../../lib/tenants/dynamodb';
+import { BatchGetItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { READ_DEADLINE_MS, createTenantStore, type RawItem, type TenantStore } from '../../lib/tenants/dynamodb';
 import { addressStream, benchItems, domainName, isAliasRank, postEvent } from './workload';
 
 // One measurement in a fresh process (so runs do not share JIT state or
@@ -140,24 +141,27 @@ const rankOf = (address: string): number | undefined => {
 const benchItemsById = () => new Map(benchItems().map((item) => [item.id as string, item]));
 
 /**
- * A document client that answers GetItem and BatchGetItem from the
+ * A DynamoDB client that answers GetItem and BatchGetItem from the
  * benchmark's items and counts every command sent: what would cross the wire,
- * with the real table module (batching, unprocessed keys) in front of it.
+ * with the real store module (batching, unprocessed keys, unmarshalling) in front of it.
  */
 function countingClient(items: ReadonlyMap<string, RawItem>) {
   let commands = 0;
   let keys = 0;
-  const send = async (command: GetCommand | BatchGetCommand) => {
+  const send = async (command: GetItemCommand | BatchGetItemCommand) => {
     commands++;
     // Fresh objects each time, as a response off the wire is: the responder keys per-item work on item identity.
-    const read = (id: unknown) => (items.has(String(id)) ? structuredClone(items.get(String(id))) : undefined);
-    if (command instanceof GetCommand) return (keys++, { Item: read(command.input.Key!.id) });
+    const read = (key: Parameters<typeof unmarshall>[0]) => {
+      const item = items.get(String(unmarshall(key).id));
+      return item === undefined ? undefined : marshall(item);
+    };
+    if (command instanceof GetItemCommand) return (keys++, { Item: read(command.input.Key!) });
     const [table, request] = Object.entries(command.input.RequestItems!)[0]!;
     keys += request.Keys!.length;
-    const found = request.Keys!.map((key) => read(key.id)).filter((item) => item !== undefined);
+    const found = request.Keys!.map(read).filter((item) => item !== undefined);
     return { Responses: { [table]: found }, UnprocessedKeys: {} };
   };
-  return { client: { send } as unknown as DynamoDBDocumentClient, sent: () => commands, keys: () => keys };
+  return { client: { send } as unknown as DynamoDBClient, sent: () => commands, keys: () => keys };
 }
 
 /**
@@ -169,7 +173,7 @@ function countingClient(items: ReadonlyMap<string, RawItem>) {
  */
 async function roundTrips(task: Extract<WorkerTask, { mode: 'roundTrips' }>) {
   const wire = countingClient(benchItemsById());
-  const mix = mixResponder(createTenantTable('bench', wire.client));
+  const mix = mixResponder(createTenantStore('bench', wire.client));
   const floor = domainItemsOnly();
   await mix.run(Math.round(task.warmupSeconds * task.ratePerSecond), task.ratePerSecond, floor.observe);
   const before = { calls: wire.sent(), keys: wire.keys(), floor: floor.roundTrips, logBytes };
@@ -194,7 +198,7 @@ async function roundTrips(task: Extract<WorkerTask, { mode: 'roundTrips' }>) {
  * sockets under load are in the load run's RSS figures instead.
  */
 async function memory(task: Extract<WorkerTask, { mode: 'memory' }>) {
-  const mix = mixResponder(createTenantTable('bench', countingClient(benchItemsById()).client));
+  const mix = mixResponder(createTenantStore('bench', countingClient(benchItemsById()).client));
   await mix.run(task.warmup, task.ratePerSecond);
   const gc = async () => {
     // The last reads' deadline timers fire READ_DEADLINE_MS after they started, real time.

@@ -1,28 +1,33 @@
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
+  DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   ResourceNotFoundException,
+  UpdateItemCommand,
+  paginateScan,
+  type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RetryStrategyV2, RetryToken } from '@smithy/types';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  paginateScan,
-} from '@aws-sdk/lib-dynamodb';
 import { GENERATION_ID } from './model';
 
 // The one module that talks to DynamoDB. The endpoint comes only from the
 // SDK's own conventions (AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL), so the
 // handler, the admin CLI and the tests reach DynamoDB Local, dynalite or AWS
 // without a code path of their own.
+//
+// Items are converted with @aws-sdk/util-dynamodb (what the document client
+// uses inside) around the low-level commands: the Lambda bundle then holds
+// neither lib-dynamodb nor, since it only imports createTenantStore, the
+// admin commands or `marshall` (both packages are free of import side effects,
+// so esbuild drops what is unused). That is a smaller, faster cold start.
 
 export type RawItem = Record<string, unknown>;
 
@@ -92,12 +97,9 @@ function retryToken(retries: number): RetryToken {
   return { getRetryCount: () => retries, getRetryDelay: () => delay };
 }
 
-const documentClient = (config: DynamoDBClientConfig): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-
 /** The request path's client: the fault budget above. `overrides` is for tests that point one client at a stopped or misbehaving endpoint. */
-export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return documentClient({ maxAttempts: MAX_ATTEMPTS, retryStrategy: quickRetries, requestHandler: CLIENT_TIMEOUTS, ...overrides });
+export function createStoreClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ maxAttempts: MAX_ATTEMPTS, retryStrategy: quickRetries, requestHandler: CLIENT_TIMEOUTS, ...overrides });
 }
 
 async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -108,64 +110,86 @@ async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** What the document client would return for an item: numbers as numbers, sets as Sets, binary as Uint8Array. */
+const itemFrom = (attributes: Record<string, AttributeValue>): RawItem => unmarshall(attributes);
+
+type StoreOptions = {
+  /** `null`: no deadline of our own. */
+  readonly readDeadlineMs?: number | null;
+};
+
+/**
+ * The request path's reads: GetItem for one id, BatchGetItem (unprocessed keys
+ * retried) for more, all within one deadline. Without a `client`, the request
+ * path's own is made on the first read, not at import: the Lambda's cold start
+ * then does not construct it (~4 ms) before it is needed.
+ */
+export function createTenantStore(
+  tableName = tableNameFromEnv(),
+  client?: DynamoDBClient,
+  { readDeadlineMs = READ_DEADLINE_MS }: StoreOptions = {},
+): TenantStore {
+  let reader = client;
+  async function getItems(ids: readonly string[]): Promise<Map<string, RawItem>> {
+    const dynamodb = (reader ??= createStoreClient());
+    const found = new Map<string, RawItem>();
+    const unique = [...new Set(ids)];
+    // One deadline for the whole read, batch rounds and retries included.
+    const options = readDeadlineMs === null ? {} : { abortSignal: AbortSignal.timeout(readDeadlineMs) };
+    if (unique.length === 1) {
+      // Unmarshalled inside the call, as the document client did: an item it cannot read is a store failure too.
+      const item = await storeCall('GetItem', async () => {
+        const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: unique[0]! } } }), options);
+        return Item && itemFrom(Item);
+      });
+      if (item) found.set(unique[0]!, item);
+      return found;
+    }
+    let keys: Record<string, AttributeValue>[] = unique.map((id) => ({ id: { S: id } }));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === MAX_BATCH_ROUNDS) throw new TenantStoreError('DynamoDB BatchGetItem failed: keys left unprocessed');
+      // Unprocessed keys mean DynamoDB is shedding load: pause as a retry would, inside the same deadline.
+      if (round > 0) await storeCall('BatchGetItem', () => sleep(retryToken(round).getRetryDelay(), undefined, { signal: options.abortSignal }));
+      const output = await storeCall('BatchGetItem', async () => {
+        const { Responses, UnprocessedKeys } = await dynamodb.send(new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys } } }), options);
+        return { items: (Responses?.[tableName] ?? []).map(itemFrom), unprocessed: UnprocessedKeys?.[tableName]?.Keys ?? [] };
+      });
+      for (const item of output.items) found.set(String(item.id), item);
+      keys = output.unprocessed;
+    }
+    return found;
+  }
+  return { getItems };
+}
+
 /**
  * The admin tools' table: the SDK's own timeouts and retries and no read
  * deadline, since an admin may sit far from the region and a put or scan is
  * worth waiting for. The request path's budget is for clients that give up after 5 s.
  */
 export const createAdminTenantTable = (tableName = tableNameFromEnv()): TenantTable =>
-  createTenantTable(tableName, documentClient({}), { readDeadlineMs: null });
+  createTenantTable(tableName, new DynamoDBClient({}), { readDeadlineMs: null });
 
-export function createTenantTable(
-  tableName = tableNameFromEnv(),
-  documents = createDocumentClient(),
-  /** `readDeadlineMs: null`: no deadline of our own. */
-  { readDeadlineMs = READ_DEADLINE_MS }: { readonly readDeadlineMs?: number | null } = {},
-): TenantTable {
-  async function getItems(ids: readonly string[]): Promise<Map<string, RawItem>> {
-    const found = new Map<string, RawItem>();
-    const unique = [...new Set(ids)];
-    // One deadline for the whole read, batch rounds and retries included.
-    const options = readDeadlineMs === null ? {} : { abortSignal: AbortSignal.timeout(readDeadlineMs) };
-    if (unique.length === 1) {
-      const { Item } = await storeCall('GetItem', () =>
-        documents.send(new GetCommand({ TableName: tableName, Key: { id: unique[0] } }), options),
-      );
-      if (Item) found.set(unique[0]!, Item);
-      return found;
-    }
-    let keys: Record<string, unknown>[] = unique.map((id) => ({ id }));
-    for (let round = 0; keys.length > 0; round++) {
-      if (round === MAX_BATCH_ROUNDS) throw new TenantStoreError('DynamoDB BatchGetItem failed: keys left unprocessed');
-      // Unprocessed keys mean DynamoDB is shedding load: pause as a retry would, inside the same deadline.
-      if (round > 0) await storeCall('BatchGetItem', () => sleep(retryToken(round).getRetryDelay(), undefined, { signal: options.abortSignal }));
-      const output = await storeCall('BatchGetItem', () =>
-        documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }), options),
-      );
-      for (const item of output.Responses?.[tableName] ?? []) found.set(String(item.id), item);
-      keys = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
-    }
-    return found;
-  }
-
+/** The request path's reads plus the writes, scan and table creation the admin tools and tests need. */
+export function createTenantTable(tableName = tableNameFromEnv(), client = createStoreClient(), options: StoreOptions = {}): TenantTable {
   return {
     tableName,
-    getItems,
+    ...createTenantStore(tableName, client, options),
     async putItem(item) {
-      await storeCall('PutItem', () => documents.send(new PutCommand({ TableName: tableName, Item: item })));
+      await storeCall('PutItem', () => client.send(new PutItemCommand({ TableName: tableName, Item: marshall(item, { removeUndefinedValues: true }) })));
     },
     async deleteItem(id) {
-      await storeCall('DeleteItem', () => documents.send(new DeleteCommand({ TableName: tableName, Key: { id } })));
+      await storeCall('DeleteItem', () => client.send(new DeleteItemCommand({ TableName: tableName, Key: { id: { S: id } } })));
     },
     async setHasMailboxes(domain, value) {
       try {
-        await documents.send(
-          new UpdateCommand({
+        await client.send(
+          new UpdateItemCommand({
             TableName: tableName,
-            Key: { id: domain },
+            Key: { id: { S: domain } },
             UpdateExpression: 'SET hasMailboxes = :value',
             ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeValues: { ':value': value },
+            ExpressionAttributeValues: { ':value': { BOOL: value } },
           }),
         );
         return true;
@@ -176,35 +200,35 @@ export function createTenantTable(
     },
     async bumpGeneration() {
       const { Attributes } = await storeCall('UpdateItem', () =>
-        documents.send(
-          new UpdateCommand({
+        client.send(
+          new UpdateItemCommand({
             TableName: tableName,
-            Key: { id: GENERATION_ID },
+            Key: { id: { S: GENERATION_ID } },
             UpdateExpression: 'ADD generation :one',
-            ExpressionAttributeValues: { ':one': 1 },
+            ExpressionAttributeValues: { ':one': { N: '1' } },
             ReturnValues: 'UPDATED_NEW',
           }),
         ),
       );
-      return Number(Attributes?.generation);
+      return Number(Attributes?.generation?.N);
     },
     async *scanItems() {
-      const pages = paginateScan({ client: documents }, { TableName: tableName });
+      const pages = paginateScan({ client }, { TableName: tableName });
       try {
-        for await (const page of pages) yield* page.Items ?? [];
+        for await (const page of pages) yield* (page.Items ?? []).map(itemFrom);
       } catch (error) {
         throw new TenantStoreError(`DynamoDB Scan failed: ${(error as Error).name}`, { cause: error });
       }
     },
     async ensureTable() {
       try {
-        await documents.send(new DescribeTableCommand({ TableName: tableName }));
+        await client.send(new DescribeTableCommand({ TableName: tableName }));
         return;
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw new TenantStoreError('DescribeTable failed', { cause: error });
       }
       await storeCall('CreateTable', () =>
-        documents.send(
+        client.send(
           new CreateTableCommand({
             TableName: tableName,
             AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],

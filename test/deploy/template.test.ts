@@ -307,16 +307,25 @@ describe('the checkers fail on broken templates', () => {
 });
 
 describe('the packaged bundle', () => {
-  it('is the file the template’s Handler names, with only the lazily loaded profile signing files beside it', () => {
+  it('is the file the template’s Handler names, with only the lazily loaded profile signing and xmlbuilder2 files beside it', () => {
     const fn = resourcesOfType(standard.template, 'AWS::Lambda::Function')[0]![1].Properties!;
     const handlerFile = String(fn.Handler).replace(/\.[^.]+$/, '');
-    expect([...standard.zip.keys()].sort()).toEqual([`${handlerFile}.cjs`, 'functions/profile-signing-cms.cjs', 'functions/profile-signing-ssm.cjs']);
+    expect([...standard.zip.keys()].sort()).toEqual([
+      `${handlerFile}.cjs`,
+      'functions/profile-signing-cms.cjs',
+      'functions/profile-signing-ssm.cjs',
+      'functions/xmlbuilder2.cjs',
+    ]);
     // node-forge and the SSM client live only in those files: a cold start neither parses nor runs them.
     const handler = standard.zip.get(`${handlerFile}.cjs`)!.toString('utf8');
     expect(handler).not.toMatch(/pkcs7|"GetParameter"/i);
     expect(handler).toContain('import("./profile-signing-cms.cjs")');
     expect(standard.zip.get('functions/profile-signing-cms.cjs')!.toString('utf8')).toMatch(/pkcs7/);
     expect(standard.zip.get('functions/profile-signing-ssm.cjs')!.toString('utf8')).toContain('"GetParameter"');
+    // Likewise xmlbuilder2 and its DOM, required for the first XML answer.
+    expect(handler).not.toContain('HierarchyRequestError');
+    expect(handler).toContain('require("./xmlbuilder2.cjs")');
+    expect(standard.zip.get('functions/xmlbuilder2.cjs')!.toString('utf8')).toContain('HierarchyRequestError');
   });
 
   it('answers a real HTTP API 2.0 event from the Thunderbird client with settings read from DynamoDB', async () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { JSON_ERRORS, type JsonErrorCode } from '../../lib/autodiscover-json/vocabulary';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
-import { createDocumentClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
 import { lookupTenant } from '../../lib/tenants/resolve';
 import { EVENT_SHAPES, buildEvent, readResult, type EventShape, type TestRequest, type TestResult } from '../support/lambda-events';
 import { freeLoopbackPort } from '../support/ports';
@@ -192,7 +192,7 @@ describe('errors and other outcomes', () => {
 
 describe('a DynamoDB that does not answer', () => {
   it('→ 503, empty, quickly', async () => {
-    const dead = createTenantTable('unreachable', createDocumentClient({ endpoint: `http://127.0.0.1:${await freeLoopbackPort()}` }));
+    const dead = createTenantTable('unreachable', createStoreClient({ endpoint: `http://127.0.0.1:${await freeLoopbackPort()}` }));
     const log: RequestLogLine[] = [];
     const responder = createResponder({ lookupTenant: (domain, mailboxId) => lookupTenant(dead, domain, mailboxId), log: (line) => log.push(line), responderId: 7 });
     const started = Date.now();

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
 import { DEFAULT_CACHE_SETTINGS, TenantCache } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable } from '../../lib/tenants/dynamodb';
 import { answerKind } from '../support/answer-kinds';
 import { startFaultProxy, type FaultProxy, type ProxyMode, type WireItem } from '../support/fault-proxy';
 import { requestBody } from '../support/fixtures';
@@ -94,13 +94,13 @@ beforeAll(async () => {
   tableName = table.tableName;
   // The SDK's first request in a process loads and sets up its modules; in
   // Lambda that happens once per instance, before the budget matters.
-  await createTenantTable(tableName, createDocumentClient({ endpoint: inject('dynamoEndpoint') })).getItems([DOMAIN, ADDRESS]);
+  await createTenantTable(tableName, createStoreClient({ endpoint: inject('dynamoEndpoint') })).getItems([DOMAIN, ADDRESS]);
 });
 
 async function harness(proxy: FaultProxy) {
   let now = 1_000_000;
   const lines: RequestLogLine[] = [];
-  const cache = new TenantCache(createTenantTable(tableName, createDocumentClient({ endpoint: proxy.endpoint })), DEFAULT_CACHE_SETTINGS, () => now);
+  const cache = new TenantCache(createTenantTable(tableName, createStoreClient({ endpoint: proxy.endpoint })), DEFAULT_CACHE_SETTINGS, () => now);
   const handler = createResponder({
     lookupTenant: (domain, mailboxId, report) => cache.lookup(domain, mailboxId, report),
     log: (line) => lines.push(line),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, type CacheSettings } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type RawItem } from '../../lib/tenants/dynamodb';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { requestBody } from '../support/fixtures';
 import { buildEvent, readResult, type TestResult } from '../support/lambda-events';
@@ -41,7 +41,7 @@ async function stop(server: Server): Promise<void> {
 async function startDynalite(): Promise<{ server: Server; endpoint: string }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const endpoint = await listen(server);
-  const table = createTenantTable(TABLE, createDocumentClient({ endpoint }));
+  const table = createTenantTable(TABLE, createStoreClient({ endpoint }));
   await table.ensureTable();
   for (const item of ITEMS) {
     for (let attempt = 0; ; attempt++) {
@@ -60,7 +60,7 @@ async function startDynalite(): Promise<{ server: Server; endpoint: string }> {
 function harness(endpoint: string) {
   let now = 1_000_000;
   const lines: RequestLogLine[] = [];
-  const cache = new TenantCache(createTenantTable(TABLE, createDocumentClient({ endpoint })), SETTINGS, () => now);
+  const cache = new TenantCache(createTenantTable(TABLE, createStoreClient({ endpoint })), SETTINGS, () => now);
   const handler = createResponder({
     lookupTenant: (domain, mailboxId, report) => cache.lookup(domain, mailboxId, report),
     log: (line) => lines.push(line),

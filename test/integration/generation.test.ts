@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, DEFAULT_CACHE_SETTINGS } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
 import { GENERATION_ID } from '../../lib/tenants/model';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
@@ -49,7 +49,7 @@ afterAll(() => counting.close());
 /** The responder over a fresh cache reading `table` through `endpoint`; `advance` moves the cache's clock. */
 function instance(table: TenantTable, endpoint: string, clientOptions = {}) {
   let now = 1_000_000;
-  const client = createDocumentClient({ endpoint, ...clientOptions });
+  const client = createStoreClient({ endpoint, ...clientOptions });
   const cache = new TenantCache(createTenantTable(table.tableName, client), DEFAULT_CACHE_SETTINGS, () => now);
   const lines: { cache?: string; storeError?: string }[] = [];
   const handler = createResponder({ lookupTenant: (d, m, report) => cache.lookup(d, m, report), log: (line) => lines.push(line), responderId: 5 });

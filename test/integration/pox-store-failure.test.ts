@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogLine } from '../../lib/observability/request-log';
 import { createResponder } from '../../lib/responder';
-import { createDocumentClient, createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type TenantTable } from '../../lib/tenants/dynamodb';
 import { lookupTenant } from '../../lib/tenants/resolve';
 import { requestBody } from '../support/fixtures';
 import { buildEvent, readResult } from '../support/lambda-events';
@@ -16,7 +16,7 @@ const savedEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
 
 beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await freeLoopbackPort()}`;
-  deadTable = createTenantTable('unreachable', createDocumentClient());
+  deadTable = createTenantTable('unreachable', createStoreClient());
 });
 
 afterAll(() => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, cacheSettingsFromEnv } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type RawItem, type TenantTable } from '../../lib/tenants/dynamodb';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy';
 import { requestBody } from '../support/fixtures';
 import { createTestTable } from '../support/tenant-table';
@@ -42,7 +42,7 @@ afterAll(() => proxy.close());
 function responder(env: Record<string, string> = {}) {
   const { settings } = cacheSettingsFromEnv(env);
   // One attempt and generous timeouts: on a busy machine a retried read would be counted twice at the proxy.
-  const client = createDocumentClient({ endpoint: proxy.endpoint, maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, requestTimeout: 10_000 } });
+  const client = createStoreClient({ endpoint: proxy.endpoint, maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, requestTimeout: 10_000 } });
   const cache = new TenantCache(createTenantTable(table.tableName, client, { readDeadlineMs: null }), settings, () => 1_000_000);
   const handler = createResponder({ lookupTenant: (d, m, report) => cache.lookup(d, m, report), log: () => {}, responderId: 3 });
   const post = async (address: string): Promise<TestResult> =>

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TenantCache, cacheSettingsFromEnv, DEFAULT_CACHE_SETTINGS, type CacheSettings, type LookupReport } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, TenantStoreError, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
 import { GENERATION_ID } from '../../lib/tenants/model';
 import { freeLoopbackPort } from '../support/ports';
 import { createTestTable } from '../support/tenant-table';
@@ -28,7 +28,7 @@ beforeAll(async () => {
  * the tenant ids of each round trip; `rounds` every round trip as sent, the generation item's id included.
  */
 function countingStore(table: TenantTable) {
-  const dead = createTenantTable(table.tableName, createDocumentClient({ endpoint: deadEndpoint }));
+  const dead = createTenantTable(table.tableName, createStoreClient({ endpoint: deadEndpoint }));
   const calls: string[][] = [];
   const rounds: string[][] = [];
   let broken = false;

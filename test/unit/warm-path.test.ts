@@ -3,7 +3,7 @@ import type { RequestLogLine } from '../../lib/observability/request-log';
 import { normaliseDomain } from '../../lib/email-address';
 import { createResponder } from '../../lib/responder';
 import { TenantCache, type CacheSettings } from '../../lib/tenants/cache';
-import { createDocumentClient, createTenantTable, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
+import { createStoreClient, createTenantTable, type RawItem, type TenantStore, type TenantTable } from '../../lib/tenants/dynamodb';
 import { lookupTenant } from '../../lib/tenants/resolve';
 import { MOBILESYNC_REQUEST_NS, MOBILESYNC_SCHEMA, requestBody } from '../support/fixtures';
 import { buildEvent, readResult, type TestRequest, type TestResult } from '../support/lambda-events';
@@ -86,7 +86,7 @@ function responder(lookup: Parameters<typeof createResponder>[0]['lookupTenant']
 function cachedResponder() {
   let now = 1_000_000;
   let broken = false;
-  const dead = createTenantTable(table.tableName, createDocumentClient({ endpoint: deadEndpoint }));
+  const dead = createTenantTable(table.tableName, createStoreClient({ endpoint: deadEndpoint }));
   const store: TenantStore = { getItems: (ids) => (broken ? dead : table).getItems(ids) };
   const cache = new TenantCache(store, SETTINGS, () => now);
   return {
