@@ -8,7 +8,9 @@ const ROUTES: readonly { readonly method: string; readonly path: string; readonl
   { method: 'POST', path: '/autodiscover/autodiscover.xml', what: 'Outlook POX (body: an Autodiscover request)' },
   { method: 'GET', path: '/autodiscover/autodiscover.xml', what: 'Delta Chat\'s bodiless POX; the domain comes from Host' },
   { method: 'GET', path: '/mail/config-v1.1.xml?emailaddress=ADDRESS', what: 'Mozilla autoconfig' },
+  { method: 'GET', path: '/mail/config-v1.1.xml', what: 'Mozilla autoconfig as K-9 and KMail ask: the domain comes from Host (autoconfig.DOMAIN)' },
   { method: 'GET', path: '/autodiscover/autodiscover.json?Email=ADDRESS&Protocol=AutodiscoverV1', what: 'Autodiscover v2 JSON' },
+  { method: 'GET', path: '/apple/mobileconfig?email=ADDRESS', what: 'Apple configuration profile (iPhone, iPad, Mac)' },
 ];
 
 /** Addresses worth asking about: one per domain item, plus each mailbox item's own. */

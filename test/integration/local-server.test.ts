@@ -138,6 +138,10 @@ describe('local server (npm start)', () => {
     expect(text).toContain(`POST  ${baseUrl}/autodiscover/autodiscover.xml`);
     expect(text).toContain('someone@example.org  (domain)');
     expect(text).toContain('someone@example.net  (alias of example.com)');
+    // Every GET route listed with an address answers it, so the index cannot go stale.
+    const listed = [...text.matchAll(/^ {2}GET +(\S+ADDRESS\S*)$/gm)].map((m) => m[1]!.replace('ADDRESS', 'alice@example.com'));
+    expect(listed.length).toBeGreaterThanOrEqual(3);
+    for (const url of listed) expect((await fetch(url)).status, url).toBe(200);
   });
 
   it('lets the admin CLI find its DynamoDB by itself, on a non-default port, with no AWS settings', () => {
