@@ -109,7 +109,7 @@ async function main(): Promise<void> {
 
     say(`cold start: ${COLD_RUNS} fresh processes each ...`);
     // Per-dependency cost: a bundle that only imports it, same options.
-    const dependencies = ['xmlbuilder2', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
+    const dependencies = ['xmlbuilder2', '@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb'];
     const probes: Record<string, string[]> = {};
     for (const [i, dependency] of dependencies.entries()) {
       const entry = join(dir, `probe-${i}.ts`);
