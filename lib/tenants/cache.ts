@@ -172,6 +172,14 @@ type Fetch = Promise<{ readonly items: ReadonlyMap<string, CheckedItem> } | { re
  */
 const RETRY_AFTER_FAILURE_MS = 5_000;
 
+/**
+ * Reads are eventually consistent (and a global table's replicas receive
+ * items one by one), so a read begun just after a changed generation was seen
+ * may still return an item the change replaced. Such reads keep only their
+ * plain TTL; reads begun this long after the change may answer up to the long one.
+ */
+const SETTLE_AFTER_CHANGE_MS = 5_000;
+
 const CACHE_RANK = { hit: 0, miss: 1, stale: 2 } as const;
 
 function note(report: LookupReport | undefined, cache: NonNullable<LookupReport['cache']>): void {
@@ -202,6 +210,8 @@ class Generation {
   epoch = 0;
   /** When the read that found `value` began. */
   private checkedAt = -Infinity;
+  /** When a changed value was last found (see SETTLE_AFTER_CHANGE_MS). */
+  private changedAt = -Infinity;
   /** After a failed read, none is tried before this. */
   private retryAt = -Infinity;
 
@@ -225,10 +235,18 @@ class Generation {
     return typeof this.value === 'number' && now < this.checkedAt + this.checkMs;
   }
 
-  found(raw: RawItem | undefined, readBegan: number): void {
+  /** Whether what a read begun at `began` finds may answer up to the long TTL. */
+  vouchesReadBegunAt(began: number): boolean {
+    return this.guardsHits && began >= this.changedAt + SETTLE_AFTER_CHANGE_MS;
+  }
+
+  found(raw: RawItem | undefined, readBegan: number, now: number): void {
     const generation = raw?.generation;
     const value = typeof generation === 'number' && Number.isFinite(generation) ? generation : null;
-    if (this.value !== undefined && value !== this.value) this.epoch++;
+    if (this.value !== undefined && value !== this.value) {
+      this.epoch++;
+      this.changedAt = now;
+    }
     this.value = value;
     this.checkedAt = Math.max(this.checkedAt, readBegan);
   }
@@ -246,8 +264,12 @@ export class TenantCache {
   /** Items that exist, and ids that have none: separate budgets, so a flood of the second cannot evict the first. */
   private readonly present: RecencyList;
   private readonly absent: RecencyList;
-  /** Reads under way, by item id: concurrent misses for one id wait for the same round trip. */
-  private readonly inflight = new Map<string, Fetch>();
+  /**
+   * Reads under way, by item id, with the generation epoch they began in:
+   * concurrent misses for one id wait for the same round trip, unless the
+   * table changed since it began (its answer may predate the change).
+   */
+  private readonly inflight = new Map<string, { readonly flight: Fetch; readonly epoch: number }>();
   private readonly generation: Generation;
 
   constructor(
@@ -310,9 +332,9 @@ export class TenantCache {
   private async readMissing(missing: readonly string[], found: FoundItems, report: LookupReport | undefined, checkGeneration = false): Promise<ItemsRead> {
     note(report, 'miss');
     const reading = checkGeneration ? [...missing, GENERATION_ID] : missing;
-    const unclaimed = reading.filter((id) => !this.inflight.has(id));
+    const unclaimed = reading.filter((id) => this.inflight.get(id)?.epoch !== this.generation.epoch);
     if (unclaimed.length > 0) this.fetch(unclaimed, report);
-    const flights = reading.map((id) => this.inflight.get(id)!);
+    const flights = reading.map((id) => this.inflight.get(id)!.flight);
     // Held until the reads settle: the entries may be evicted meanwhile, and a failed read still needs its copy.
     const copies = missing.map((id) => this.entries.get(id));
     const fromMemory = checkGeneration ? [...found.keys()] : [];
@@ -377,8 +399,8 @@ export class TenantCache {
     });
     // What the generation said when the read began tags what it finds (see Generation).
     const { epoch } = this.generation;
-    const vouchable = this.generation.guardsHits;
     const began = this.now();
+    const vouchable = this.generation.vouchesReadBegunAt(began);
     const flight: Fetch = this.store
       .getItems(ids)
       .then((raw) => {
@@ -386,7 +408,7 @@ export class TenantCache {
         for (const [id, item] of raw) if (id !== GENERATION_ID) items.set(id, checkItem(item));
         const fetchedAt = this.now();
         for (const id of ids) {
-          if (id === GENERATION_ID) this.generation.found(raw.get(id), began);
+          if (id === GENERATION_ID) this.generation.found(raw.get(id), began, fetchedAt);
           else this.remember(id, items.get(id), fetchedAt, epoch, vouchable);
         }
         return { items };
@@ -395,9 +417,9 @@ export class TenantCache {
         if (ids.includes(GENERATION_ID)) this.generation.failed(this.now());
         return failed(error);
       });
-    for (const id of ids) this.inflight.set(id, flight);
+    for (const id of ids) this.inflight.set(id, { flight, epoch });
     void flight.then(() => {
-      for (const id of ids) if (this.inflight.get(id) === flight) this.inflight.delete(id);
+      for (const id of ids) if (this.inflight.get(id)?.flight === flight) this.inflight.delete(id);
     });
   }
 
