@@ -98,8 +98,13 @@ async function putOrValidate(input: CommandInput, table: TenantTable | undefined
   const announced = (await withHasMailboxes(valid as unknown as RawItem[], table, out)) as unknown as TenantItem[];
   const report = await writeItems(table, announced);
   for (const id of report.written) out(`written: ${id}`);
-  await announceWrittenMailboxes(report.written, table, out);
-  const bumped = report.written.length === 0 || (await bumpGeneration(table, input));
+  let bumped = true;
+  try {
+    await announceWrittenMailboxes(report.written, table, out);
+  } finally {
+    // Whatever failed after the writes, caches must learn of what was written.
+    if (report.written.length > 0) bumped = await bumpGeneration(table, input);
+  }
   if (report.failed) {
     err(`failed: ${report.failed.id}: ${report.failed.error}`);
     err(`${report.written.length} of ${valid.length} item(s) were written (listed above); the rest were not.`);

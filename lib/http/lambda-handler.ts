@@ -1,6 +1,7 @@
 import { roundMs } from '../observability/metrics';
 import type { RequestLogLine, LogSink } from '../observability/request-log';
 import { adaptEvent, type LambdaHttpEvent, type LambdaHttpResult } from './lambda-event';
+import { emptyResponse } from './responses';
 import type { RouteMethod } from './router';
 import type { HttpResponse, LogFields } from './types';
 
@@ -19,6 +20,15 @@ function describeError(error: unknown): string {
   // The first stack frame, named (`at f (path:1:2)`) or anonymous (`at path:1:2`).
   const frame = error instanceof Error ? /\n\s+at (?:[^\n(]*\()?([^()\s]+:\d+):\d+\)?/.exec(error.stack ?? '')?.[1] : undefined;
   return frame ? `${name} at ${frame.replace(/^.*\/(lib|functions)\//, '$1/')}` : name;
+}
+
+/** The failure answer, or an empty 503 when even that cannot be made (its XML writer failed to load). */
+function failureAnswer(failure: () => HttpResponse): HttpResponse {
+  try {
+    return failure();
+  } catch {
+    return emptyResponse(503);
+  }
 }
 
 /** The thin outer layer: adapt the event, route, answer, and write one log line. Nothing escapes it. */
@@ -41,7 +51,7 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHttpHandler 
       fields.outcome = 'error';
       fields.errorCode = 603;
       level = 'error';
-      response = deps.failure();
+      response = failureAnswer(deps.failure);
     }
     try {
       deps.log({

@@ -22,7 +22,13 @@ let loadScheduled = false;
 export function loadXmlWriterSoon(): void {
   if (loadScheduled) return;
   loadScheduled = true;
-  setImmediate(xmlbuilder2);
+  setImmediate(() => {
+    try {
+      xmlbuilder2();
+    } catch {
+      // Early loading is only a head start: the first XML answer loads it again, and its failure is answered there.
+    }
+  });
 }
 
 /** The document as text, indented. */

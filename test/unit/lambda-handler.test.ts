@@ -28,4 +28,15 @@ describe('createLambdaHandler', () => {
     await expect(handler({ unexpected: true } as unknown as LambdaHttpEvent)).resolves.toMatchObject({ statusCode: 503 });
     expect(lines).toEqual([expect.objectContaining({ level: 'error', method: 'unknown', status: 503, errorCode: 603, error: expect.stringMatching(/^TypeError at lib\/http\/lambda-handler\.ts:\d+$/) })]);
   });
+
+  it('answers a bare 503 with one error line when even the failure answer cannot be made', async () => {
+    const lines: unknown[] = [];
+    const handler = createLambdaHandler({
+      route: () => { throw new Error('boom'); },
+      log: (line) => lines.push(line),
+      failure: () => { throw new Error('the XML writer failed to load'); },
+    });
+    await expect(handler(event)).resolves.toMatchObject({ statusCode: 503, body: '' });
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', status: 503, errorCode: 603 })]);
+  });
 });
