@@ -1,6 +1,6 @@
 import { TenantStoreError, type RawItem, type TenantStore } from './dynamodb';
 import { checkItem, resolveTenant, type CheckedItem, type FoundItems, type ItemsRead, type TenantLookup } from './resolve';
-import { GENERATION_ID, isMailboxId, type DomainItem } from './model';
+import { GENERATION_ID, isAlias, isMailboxId, type AliasDomainItem, type DomainItem } from './model';
 
 // A per-instance cache of checked tenant items. Items are cached one by one
 // (domain items, mailbox items, alias targets), each positive or negative,
@@ -256,6 +256,15 @@ class Generation {
   }
 }
 
+/** `ids` and the alias targets their items name, for a read again after a change. */
+function withAliasTargets(ids: readonly string[], found: FoundItems): string[] {
+  const targets = ids.flatMap((id) => {
+    const checked = found.get(id);
+    return checked?.valid && !isMailboxId(id) && isAlias(checked.item as DomainItem) ? [(checked.item as AliasDomainItem).aliasOf] : [];
+  });
+  return [...new Set([...ids, ...targets])];
+}
+
 /** Ages are measured on a monotonic clock: a wall-clock step must not keep entries fresh (or expire them). */
 const monotonicNow = (): number => performance.now();
 
@@ -372,8 +381,9 @@ export class TenantCache {
     }
     if (failure !== undefined && report) report.storeError = (failure as TenantStoreError).message;
     if (unserved) throw failure!;
-    // The table changed while these answered from memory: read them again.
-    return changed ? this.readMissing(fromMemory, found, report) : found;
+    // The table changed while these answered from memory: read them again, with the targets of
+    // aliases among them, which the lookup reads next (one round trip, not two, inside the budget).
+    return changed ? this.readMissing(withAliasTargets(fromMemory, found), found, report) : found;
   }
 
   /** Stale-if-error: a copy young enough answers (and keeps answering without a read for a few seconds); false if there is none. */

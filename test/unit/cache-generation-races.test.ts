@@ -79,4 +79,21 @@ describe('the cache and the generation item, when reads lag or overlap a change'
     expect(serverOf(await before)).toBe('old');
     expect(serverOf(await after)).toBe('new');
   });
+
+  it('a warm alias reads its target in the same round trip as itself after a change: two round trips, not three', async () => {
+    const rounds: string[][] = [];
+    const { store, visible } = heldStore([{ id: 'a.example', aliasOf: 't.example' }, domain('t.example', 'v1'), { id: GENERATION_ID, generation: 1 }], true);
+    const counted: TenantStore = { getItems: (ids) => (rounds.push([...ids]), store.getItems(ids)) };
+    let now = 1_000_000;
+    const cache = new TenantCache(counted, SETTINGS, () => now);
+    expect(serverOf(await cache.lookup('a.example'))).toBe('v1');
+    now += 61_000;
+    expect(serverOf(await cache.lookup('a.example'))).toBe('v1'); // read again under a known generation
+    now += 11_000; // a check is due
+    visible.set('t.example', domain('t.example', 'v2'));
+    visible.set(GENERATION_ID, { id: GENERATION_ID, generation: 2 });
+    rounds.length = 0;
+    expect(serverOf(await cache.lookup('a.example'))).toBe('v2');
+    expect(rounds).toEqual([[GENERATION_ID], ['a.example', 't.example']]);
+  });
 });
