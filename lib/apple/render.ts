@@ -1,7 +1,6 @@
 import type { EmailAddress } from '../email-address';
 import type { HostedDecision, MailDecision, MailServer } from '../resolution/decision';
 import { compileTemplate, fillTemplate, loginNameWithSlots, slot, valueSlot, type AnswerTemplate } from '../resolution/template';
-import { PROTOCOL_DEFAULTS } from '../tenants/model';
 import { newXmlDocument, writeXml, type XMLBuilder } from '../xml/builder';
 import { escapeXmlText, xmlText } from '../xml/text';
 import { payloadIdentifier, profileIdentifier, nameBasedUuid } from './identifiers';
@@ -93,8 +92,8 @@ function mailPayloads(decision: HostedDecision, incoming: readonly MailServer[],
   });
 }
 
-/** A CalDAV or CardDAV account for `url`, logging in as the mail account does. */
-function davPayload(kind: keyof typeof DAV_PAYLOADS, decision: HostedDecision, url: string, username: string): PayloadDraft {
+/** A CalDAV or CardDAV account for `url`, logging in with the decision's service login name. */
+function davPayload(kind: keyof typeof DAV_PAYLOADS, decision: HostedDecision, url: string): PayloadDraft {
   const { type, prefix, label } = DAV_PAYLOADS[kind];
   // The tenant contract only admits https:// URLs with a host: SSL is always on.
   const parsed = new URL(url);
@@ -109,7 +108,7 @@ function davPayload(kind: keyof typeof DAV_PAYLOADS, decision: HostedDecision, u
       [`${prefix}Port`]: parsed.port === '' ? HTTPS_PORT : Number(parsed.port),
       [`${prefix}PrincipalURL`]: xmlText(url),
       [`${prefix}UseSSL`]: true,
-      [`${prefix}Username`]: loginNameWithSlots(username, xmlText),
+      [`${prefix}Username`]: loginNameWithSlots(decision.serviceUsername, xmlText),
     },
   };
 }
@@ -128,11 +127,10 @@ function incomingServers(servers: readonly MailServer[]): MailServer[] {
 export function compileAppleProfile(decision: HostedDecision, servers: readonly MailServer[]): CompiledProfile | undefined {
   const incoming = incomingServers(servers);
   const outgoing = servers.find((server) => server.direction === 'outgoing');
-  const davUsername = incoming[0]?.username ?? PROTOCOL_DEFAULTS.username;
   const drafts = [
     ...mailPayloads(decision, incoming, outgoing),
-    ...(decision.calDavUrl === undefined ? [] : [davPayload('calDav', decision, decision.calDavUrl, davUsername)]),
-    ...(decision.cardDavUrl === undefined ? [] : [davPayload('cardDav', decision, decision.cardDavUrl, davUsername)]),
+    ...(decision.calDavUrl === undefined ? [] : [davPayload('calDav', decision, decision.calDavUrl)]),
+    ...(decision.cardDavUrl === undefined ? [] : [davPayload('cardDav', decision, decision.cardDavUrl)]),
   ];
   if (drafts.length === 0) return undefined;
 

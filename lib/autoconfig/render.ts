@@ -1,7 +1,6 @@
 import type { EmailAddress } from '../email-address';
 import type { HostedDecision, MailServer } from '../resolution/decision';
 import { compileTemplate, fillTemplate, loginNameWithSlots, type AnswerTemplate } from '../resolution/template';
-import { PROTOCOL_DEFAULTS } from '../tenants/model';
 import { newXmlDocument, writeXml, type XMLBuilder } from '../xml/builder';
 import { escapeXmlText, xmlText } from '../xml/text';
 import {
@@ -62,12 +61,11 @@ export function compileClientConfig(decision: HostedDecision, servers: readonly 
       ['authentication', AUTHENTICATION[server.auth]],
     ]);
   }
-  const accountLogin = servers.find((server) => server.direction === 'incoming')?.username ?? PROTOCOL_DEFAULTS.username;
   for (const service of DAV_SERVICES) {
     const url = decision[service.url];
     if (url === undefined) continue;
     appendRows(clientConfig.ele(service.element, { type: service.type }), [
-      ['username', loginText(accountLogin, forAddress)],
+      ['username', loginText(decision.serviceUsername, forAddress)],
       ['authentication', DAV_AUTHENTICATION],
       ['serverURL', xmlText(url)],
     ]);

@@ -56,6 +56,11 @@ export interface HostedDecision {
   readonly activeSyncUrl?: string;
   readonly calDavUrl?: string;
   readonly cardDavUrl?: string;
+  /**
+   * Login-name template for the calendar and contacts accounts: the default
+   * (first) incoming server's, else the mailbox's `username`, else `%EMAILADDRESS%`.
+   */
+  readonly serviceUsername: string;
   readonly decidedBy: DecidedBy;
   /** Ids of the items that took part, for people (never logged: a mailbox id is an address). */
   readonly items: { readonly domain: string; readonly aliasTarget?: string; readonly mailbox?: string };
@@ -101,16 +106,19 @@ export function decideHosted(tenant: Tenant): HostedDecision {
   const activeSyncUrl = settings.activeSync?.url;
   const calDavUrl = mailbox?.calDav?.url ?? settings.calDav?.url;
   const cardDavUrl = mailbox?.cardDav?.url ?? settings.cardDav?.url;
+  const mail = mailDecision(tenant);
+  const firstIncoming = mail.kind === 'servers' ? mail.servers.find((server) => server.direction === 'incoming') : undefined;
   return {
     kind: 'hosted',
     tenant,
     domain,
     provider: { name, shortName: settings.provider?.shortName ?? name },
     ...(mailbox?.displayName !== undefined ? { displayName: mailbox.displayName } : {}),
-    mail: mailDecision(tenant),
+    mail,
     ...(activeSyncUrl !== undefined ? { activeSyncUrl } : {}),
     ...(calDavUrl !== undefined ? { calDavUrl } : {}),
     ...(cardDavUrl !== undefined ? { cardDavUrl } : {}),
+    serviceUsername: firstIncoming?.username ?? mailbox?.username ?? PROTOCOL_DEFAULTS.username,
     decidedBy: mailbox ? 'mailbox' : aliasOf ? 'aliasTarget' : 'domain',
     items: { domain, ...(aliasOf ? { aliasTarget: aliasOf } : {}), ...(mailbox ? { mailbox: mailbox.id } : {}) },
   };

@@ -20,6 +20,17 @@ import { readSettings } from '../support/xml-answer';
 const DEMO = JSON.parse(readFileSync(new URL('../../infra/local/demo-tenants.json', import.meta.url), 'utf8')) as RawItem[];
 const IMAP = { type: 'IMAP', server: 'imap.mix.example', port: 993, tls: 'implicit' };
 const EXTRA: RawItem[] = [
+  {
+    id: 'dav.example',
+    hasMailboxes: false,
+    protocols: [
+      { type: 'POP3', server: 'pop.dav.example', port: 995, tls: 'implicit', username: '%EMAILLOCALPART%' },
+      { type: 'IMAP', server: 'imap.dav.example', port: 993, tls: 'implicit' },
+      { type: 'SMTP', server: 'smtp.dav.example', port: 587, tls: 'starttls' },
+    ],
+    calDav: { url: 'https://dav.example/cal/' },
+    cardDav: { url: 'https://dav.example/card/' },
+  },
   // Three servers, a plain fallback beside TLS ones, per-entry login templates and SPA.
   {
     id: 'mix.example',
@@ -116,6 +127,17 @@ describe('POX, autoconfig and the Apple profile agree for the same address', () 
     const accounts = await profileAccounts(address);
     const asProfile = ({ type, host, port, login, tls }: Server) => ({ type, host, port, login, ssl: tls !== 'none' });
     expect(accounts).toEqual([...byType('IMAP'), ...byType('POP3')].map((s) => ({ incoming: asProfile(s), outgoing: asProfile(smtp) })));
+  });
+
+  it('the calendar and contacts accounts log in with the same name in autoconfig and the profile', async () => {
+    // POP3 listed before IMAP, each with its own login template: the first incoming entry decides, in both formats.
+    const address = 'Dana.Q@dav.example';
+    const config = readClientConfig(await body({ method: 'GET', path: `/mail/config-v1.1.xml?emailaddress=${encodeURIComponent(address)}` }));
+    const profile = readProfile(await body({ method: 'GET', path: `/apple/mobileconfig?email=${encodeURIComponent(address)}` }));
+    const fromConfig = config.services.map((service) => service.values.username);
+    const fromProfile = [...profile.ofType('com.apple.caldav.account').map((p) => p.CalDAVUsername), ...profile.ofType('com.apple.carddav.account').map((p) => p.CardDAVUsername)];
+    expect(fromConfig).toEqual(['Dana.Q', 'Dana.Q']);
+    expect(fromProfile).toEqual(['Dana.Q', 'Dana.Q']);
   });
 
   it('the answers really differ between addresses: a mailbox override shows in every format', async () => {

@@ -77,6 +77,13 @@ describe('decideHosted', () => {
     expect(decideHosted(tenant(DOMAIN, { mailbox }))).toMatchObject({ decidedBy: 'mailbox', displayName: 'Alice', items: { mailbox: 'alice@example.com' } });
   });
 
+  it('the calendar and contacts login: the first incoming server in tenant order, else the mailbox username, else the default', () => {
+    const POP3: ProtocolEntry = { type: 'POP3', server: 'pop.example.net', port: 995, tls: 'implicit', username: '%EMAILLOCALPART%' };
+    expect(decideHosted(tenant({ id: 'example.com', protocols: [SMTP, POP3, IMAP] })).serviceUsername).toBe('%EMAILLOCALPART%');
+    expect(decideHosted(tenant({ id: 'example.com', protocols: [] }, { mailbox: { id: 'alice@example.com', username: 'alice' } })).serviceUsername).toBe('alice');
+    expect(decideHosted(tenant({ id: 'example.com', protocols: [SMTP] })).serviceUsername).toBe('%EMAILADDRESS%');
+  });
+
   it('service URLs: ActiveSync from the domain; CalDAV and CardDAV from the mailbox first', () => {
     const settings: HostedDomainItem = {
       ...DOMAIN,
