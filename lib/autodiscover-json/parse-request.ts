@@ -1,5 +1,5 @@
-import { normaliseDomain, parseEmailAddress, type EmailAddress } from '../email-address';
-import { hostWithoutPort } from '../http/host';
+import { parseEmailAddress, type EmailAddress } from '../email-address';
+import { domainFromHost } from '../http/host';
 import type { HttpRequest } from '../http/types';
 import { JSON_PATH, PARAMETERS, PATH_FORM_VERSION, SERVED_PROTOCOLS, UNSERVED_EXCHANGE_PROTOCOLS, type JsonErrorCode, type ServedProtocol } from './vocabulary';
 
@@ -34,7 +34,7 @@ const failure = (errorCode: JsonErrorCode): ParsedJsonRequest => ({ ok: false, e
  * undefined. Only such a name reaches the URL we answer, so a hostile Host
  * cannot put anything else into it.
  */
-export const requestHostName = (host: string | undefined): string | undefined => (host ? normaliseDomain(hostWithoutPort(host)) : undefined);
+export const requestHostName = (host: string | undefined): string | undefined => domainFromHost(host, '');
 
 // `/v1.0/<one segment>` after the route's path; the router matched the rest case-insensitively.
 const PATH_FORM = new RegExp(`^/${PATH_FORM_VERSION.replace('.', '\\.')}/([^/]+)$`, 'i');

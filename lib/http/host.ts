@@ -1,7 +1,7 @@
 import { normaliseDomain } from '../email-address';
 
 /** The `Host` header without its port (IPv6 literals keep their brackets). */
-export const hostWithoutPort = (host: string): string => host.replace(/:\d+$/, '');
+const hostWithoutPort = (host: string): string => host.replace(/:\d+$/, '');
 
 /**
  * The domain a request without an address is for: `Host` without port and
